@@ -1,0 +1,1 @@
+//! MySQL / MariaDB introspection through information_schema.

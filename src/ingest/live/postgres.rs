@@ -1,0 +1,1 @@
+//! PostgreSQL introspection through pg_catalog.

@@ -1,0 +1,187 @@
+//! The data model every stage shares: the schema carve ingested, the
+//! diagnostics it raised on the way. These are plain serde types; the JSON
+//! report is their serialization, so tests and users see the same thing.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The SQL dialect a schema is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    Postgres,
+    Mysql,
+    Sqlite,
+    Mssql,
+}
+
+impl Dialect {
+    /// The schema a bare table name lives in; names in it are written bare.
+    pub fn default_schema(self) -> Option<&'static str> {
+        match self {
+            Dialect::Postgres => Some("public"),
+            Dialect::Mssql => Some("dbo"),
+            Dialect::Sqlite => Some("main"),
+            Dialect::Mysql => None,
+        }
+    }
+
+    /// Whether table and column names compare case-insensitively once quoted
+    /// names are preserved (everything but PostgreSQL).
+    pub fn case_insensitive_names(self) -> bool {
+        !matches!(self, Dialect::Postgres)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "postgres",
+            Dialect::Mysql => "mysql",
+            Dialect::Sqlite => "sqlite",
+            Dialect::Mssql => "mssql",
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where something was declared: a file (relative to the analyzed root when
+/// possible) and a 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SourceLocation {
+    pub file: String,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schema {
+    pub dialect: Dialect,
+    pub tables: Vec<Table>,
+}
+
+impl Schema {
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    pub fn foreign_key_count(&self) -> usize {
+        self.tables.iter().map(|t| t.foreign_keys.len()).sum()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Table {
+    /// `schema.table`, or bare when in the dialect's default schema.
+    pub name: String,
+    pub columns: Vec<Column>,
+    pub primary_key: Vec<String>,
+    pub foreign_keys: Vec<ForeignKey>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unique_keys: Vec<UniqueKey>,
+    /// The parent table when this table is a partition (or an inheriting child).
+    pub partition_of: Option<String>,
+    pub source: Option<SourceLocation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub data_type: String,
+    pub nullable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    /// The constraint name when the schema gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub references: TableRef,
+    /// True when guessed from naming (`customer_id` → `customers.id`).
+    pub inferred: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableRef {
+    pub table: String,
+    /// Empty when the schema leaves them implicit (the referenced primary key).
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UniqueKey {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+/// A problem found in the input, as data: rendered for people by the human
+/// report and serialized as is in the JSON one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// A stable kebab-case identifier such as `sql-unparsed`.
+    pub code: String,
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    /// What the user can do about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(severity: Severity, code: &str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            code: code.to_string(),
+            message: message.into(),
+            file: None,
+            line: None,
+            column: None,
+            help: None,
+        }
+    }
+
+    pub fn warning(code: &str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, code, message)
+    }
+
+    pub fn error(code: &str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, code, message)
+    }
+
+    pub fn info(code: &str, message: impl Into<String>) -> Self {
+        Self::new(Severity::Info, code, message)
+    }
+
+    pub fn at(mut self, file: impl Into<String>, line: u32, column: u32) -> Self {
+        self.file = Some(file.into());
+        self.line = Some(line);
+        self.column = Some(column);
+        self
+    }
+
+    pub fn in_file(mut self, file: impl Into<String>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
