@@ -1,4 +1,24 @@
 //! carve: analyze a monolith's schema and code, plan its services, scaffold them.
 
+pub mod cli;
+pub mod commands;
+pub mod exit;
 pub mod ingest;
 pub mod model;
+pub mod printer;
+pub mod report;
+
+use cli::{Cli, Command};
+use exit::ExitStatus;
+use printer::Printer;
+
+/// Runs carve with parsed arguments.
+pub fn run(cli: Cli) -> ExitStatus {
+    let printer = Printer::new(cli.color, cli.quiet);
+    match &cli.command {
+        Command::Analyze(args) => commands::analyze::run(args, &printer),
+        Command::Plan(_) => commands::not_implemented("plan", &printer),
+        Command::Scaffold(_) => commands::not_implemented("scaffold", &printer),
+        Command::Check(_) => commands::not_implemented("check", &printer),
+    }
+}

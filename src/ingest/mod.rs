@@ -1,5 +1,286 @@
-//! Everything that reads the monolith: SQL files, migration folders, live
-//! databases, diesel `schema.rs`.
+//! Everything that reads the monolith's schema: SQL files, migration
+//! folders, SSDT projects, diesel `schema.rs`, live databases.
 
+pub mod diesel_schema;
+pub mod discover;
 pub mod live;
+pub mod migrations;
+pub mod read;
 pub mod sql;
+
+use crate::model::{Diagnostic, Dialect, Schema, Severity};
+use discover::{SchemaSource, SourceKind};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Where to read the schema from.
+#[derive(Debug, Clone, Default)]
+pub struct SchemaRequest {
+    /// The monolith's checkout; discovery starts here.
+    pub root: PathBuf,
+    /// Explicit `--schema` files or folders (discovery is skipped for them).
+    pub schema_paths: Vec<PathBuf>,
+    pub database_url: Option<String>,
+    pub db_schemas: Vec<String>,
+    pub dialect: Option<Dialect>,
+}
+
+/// The schema, the diagnostics, and what was read.
+#[derive(Debug)]
+pub struct LoadedSchema {
+    pub schema: Schema,
+    pub diagnostics: Vec<Diagnostic>,
+    /// One line per source used, e.g. `migrations (diesel migrations, 12 files)`.
+    pub used: Vec<String>,
+    /// Sources found but not used, with why.
+    pub skipped: Vec<String>,
+}
+
+/// Why no schema could be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0} does not exist")]
+    MissingPath(String),
+    #[error("no schema found under {0}: no migration folder, .sql file or diesel schema.rs")]
+    NothingFound(String),
+    #[error("no table could be read from {0}")]
+    NoTables(String, Vec<Diagnostic>),
+    #[error(transparent)]
+    Live(#[from] anyhow::Error),
+}
+
+impl LoadError {
+    pub fn help(&self) -> &'static str {
+        match self {
+            LoadError::MissingPath(_) => {
+                "check the path, or run carve from the monolith's checkout"
+            }
+            LoadError::NothingFound(_) => {
+                "name the schema with --schema FILE|DIR or --database-url URL"
+            }
+            LoadError::NoTables(..) => {
+                "see the diagnostics above; --dialect may help if detection went wrong"
+            }
+            LoadError::Live(_) => {
+                "check the URL, that the server runs and that the user may read its catalog"
+            }
+        }
+    }
+}
+
+/// A path to print: relative to `root` when under it.
+fn shown(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root)
+        .ok()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Loads the schema as requested.
+pub fn load_schema(request: &SchemaRequest) -> Result<LoadedSchema, LoadError> {
+    if let Some(url) = &request.database_url {
+        let options = live::LiveOptions {
+            schemas: request.db_schemas.clone(),
+        };
+        let live = live::introspect(url, &options)?;
+        return Ok(LoadedSchema {
+            used: vec![format!("live database {}", live::redact_url(url))],
+            schema: live.schema,
+            diagnostics: live.diagnostics,
+            skipped: Vec::new(),
+        });
+    }
+    let explicit = !request.schema_paths.is_empty();
+    let mut candidates = Vec::new();
+    if explicit {
+        for path in &request.schema_paths {
+            if !path.exists() {
+                return Err(LoadError::MissingPath(path.display().to_string()));
+            }
+            if path.is_dir() {
+                candidates.extend(discover::find_sources(path));
+            } else {
+                let is_rust = path.extension().is_some_and(|e| e == "rs");
+                let kind = if is_rust {
+                    SourceKind::DieselSchema
+                } else {
+                    SourceKind::SqlFiles
+                };
+                candidates.push(SchemaSource {
+                    kind,
+                    root: path.clone(),
+                    files: vec![path.clone()],
+                });
+            }
+        }
+    } else {
+        if !request.root.exists() {
+            return Err(LoadError::MissingPath(request.root.display().to_string()));
+        }
+        if request.root.is_file() {
+            candidates.push(SchemaSource {
+                kind: SourceKind::SqlFiles,
+                root: request.root.clone(),
+                files: vec![request.root.clone()],
+            });
+        } else {
+            candidates = discover::find_sources(&request.root);
+        }
+    }
+    let where_ = if explicit {
+        request
+            .schema_paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        request.root.display().to_string()
+    };
+    if candidates.is_empty() {
+        return Err(LoadError::NothingFound(where_));
+    }
+    let root = if explicit {
+        Path::new("")
+    } else {
+        request.root.as_path()
+    };
+    load_sources(candidates, request.dialect, root, explicit, &where_)
+}
+
+/// A file read for ingestion.
+struct ReadFile {
+    path: PathBuf,
+    shown: String,
+    text: Option<String>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn read_all(sources: &[SchemaSource], root: &Path) -> Vec<ReadFile> {
+    let paths: Vec<&PathBuf> = sources.iter().flat_map(|s| s.files.iter()).collect();
+    paths
+        .par_iter()
+        .map(|path| {
+            let shown = shown(path, root);
+            match read::read_text(path, &shown) {
+                Ok(read) => ReadFile {
+                    path: (*path).clone(),
+                    shown,
+                    text: Some(read.text),
+                    diagnostics: read.warnings,
+                },
+                Err(d) => ReadFile {
+                    path: (*path).clone(),
+                    shown,
+                    text: None,
+                    diagnostics: vec![d],
+                },
+            }
+        })
+        .collect()
+}
+
+fn load_sources(
+    candidates: Vec<SchemaSource>,
+    dialect: Option<Dialect>,
+    root: &Path,
+    explicit: bool,
+    where_: &str,
+) -> Result<LoadedSchema, LoadError> {
+    let files = read_all(&candidates, root);
+    let text_of = |path: &PathBuf| files.iter().find(|f| &f.path == path);
+    let dialect_of = |source: &SchemaSource| {
+        let mut votes = sql::dialect::DialectVotes::default();
+        votes.add_path_hint(&shown(&source.root, root));
+        for file in &source.files {
+            if let Some(text) = text_of(file).and_then(|f| f.text.as_deref()) {
+                votes.add_text(text);
+            }
+        }
+        votes.winner().0
+    };
+    let (discovery, chosen) = if explicit {
+        let mut d = discover::Discovery::default();
+        d.used = candidates;
+        (d, dialect)
+    } else {
+        discover::choose(candidates, dialect, dialect_of)
+    };
+    let mut diagnostics = Vec::new();
+    let mut sql_sources = Vec::new();
+    let mut diesel_parts = Vec::new();
+    for source in &discovery.used {
+        for path in &source.files {
+            let Some(file) = text_of(path) else { continue };
+            diagnostics.extend(file.diagnostics.iter().cloned());
+            let Some(text) = &file.text else { continue };
+            if source.kind == SourceKind::DieselSchema {
+                match diesel_schema::parse(text, &file.shown) {
+                    Ok(parsed) => diesel_parts.push(parsed),
+                    Err(d) => diagnostics.push(d),
+                }
+            } else {
+                sql_sources.push(sql::SqlSource {
+                    path: file.shown.clone(),
+                    text: text.clone(),
+                });
+            }
+        }
+    }
+    let (schema, more) = if sql_sources.is_empty() {
+        diesel_schema::to_schema(diesel_parts, chosen.unwrap_or(Dialect::Postgres))
+    } else {
+        let ingested = sql::ingest_sources(sql_sources, chosen);
+        (ingested.schema, ingested.diagnostics)
+    };
+    diagnostics.extend(more);
+    let used = discovery
+        .used
+        .iter()
+        .map(|s| describe_source(s, root))
+        .collect();
+    let skipped = discovery
+        .skipped
+        .iter()
+        .map(|(s, why)| format!("{}: {why}", describe_source(s, root)))
+        .collect();
+    if schema.tables.is_empty() {
+        return Err(LoadError::NoTables(where_.to_string(), diagnostics));
+    }
+    diagnostics.sort_by(|a, b| (a.severity, &a.file, a.line).cmp(&(b.severity, &b.file, b.line)));
+    Ok(LoadedSchema {
+        schema,
+        diagnostics,
+        used,
+        skipped,
+    })
+}
+
+fn describe_source(source: &SchemaSource, root: &Path) -> String {
+    let n = source.files.len();
+    let files = if n == 1 {
+        "1 file".to_string()
+    } else {
+        format!("{n} files")
+    };
+    format!(
+        "{} ({}, {files})",
+        shown(&source.root, root),
+        source.kind.describe()
+    )
+}
+
+/// How many diagnostics of each severity.
+pub fn count_by_severity(diagnostics: &[Diagnostic]) -> (usize, usize) {
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    (errors, warnings)
+}

@@ -1,0 +1,127 @@
+//! The command line, as clap types. `Settings` resolution lives with each
+//! command; this file only says what can be typed.
+
+use crate::model::Dialect;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "carve",
+    version,
+    about = "Carve a monolith into event-driven services on Kafka",
+    long_about = "carve reads a monolith's SQL schema and Rust code, proposes service boundaries and the \
+                  order to extract them in, lets you review the plan, and scaffolds the services, topics, \
+                  connectors and runbooks for each step."
+)]
+pub struct Cli {
+    /// When to use colour: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Print only results, no progress or notes.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read the monolith's schema (and later its code) and report what was found.
+    Analyze(AnalyzeArgs),
+    /// Review and change the proposal in an interactive wizard (not implemented yet).
+    Plan(PendingArgs),
+    /// Write the services, topics, connectors and runbooks of a plan (not implemented yet).
+    Scaffold(PendingArgs),
+    /// Fail when the monolith's code crosses the planned boundaries (not implemented yet).
+    Check(PendingArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The monolith's checkout; its schema is found by itself.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// A schema file or folder to read instead of searching PATH (repeatable):
+    /// .sql dumps, migration folders, SSDT projects, diesel schema.rs.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub schema: Vec<PathBuf>,
+
+    /// Read the schema from a running database: postgres://… or mysql://… (MariaDB too).
+    #[arg(long, value_name = "URL", conflicts_with = "schema")]
+    pub database_url: Option<String>,
+
+    /// With --database-url: only these schemas (PostgreSQL) or databases (MySQL); repeatable or comma-separated.
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_delimiter = ',',
+        requires = "database_url"
+    )]
+    pub db_schema: Vec<String>,
+
+    /// The SQL dialect, when detection from the files is not enough.
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// Arguments of commands that are not built yet; accepted so scripts can
+/// probe them and get a clear answer.
+#[derive(Debug, Args)]
+pub struct PendingArgs {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub rest: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DialectArg {
+    #[value(alias = "postgresql", alias = "pg")]
+    Postgres,
+    #[value(alias = "mariadb")]
+    Mysql,
+    Sqlite,
+    #[value(alias = "sqlserver", alias = "tsql")]
+    Mssql,
+}
+
+impl From<DialectArg> for Dialect {
+    fn from(d: DialectArg) -> Self {
+        match d {
+            DialectArg::Postgres => Dialect::Postgres,
+            DialectArg::Mysql => Dialect::Mysql,
+            DialectArg::Sqlite => Dialect::Sqlite,
+            DialectArg::Mssql => Dialect::Mssql,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}
