@@ -202,9 +202,11 @@ fn load_sources(
         votes.winner().0
     };
     let (discovery, chosen) = if explicit {
-        let mut d = discover::Discovery::default();
-        d.used = candidates;
-        (d, dialect)
+        let everything = discover::Discovery {
+            used: candidates,
+            skipped: Vec::new(),
+        };
+        (everything, dialect)
     } else {
         discover::choose(candidates, dialect, dialect_of)
     };

@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::print_stderr)]
 
 use std::path::PathBuf;
 
@@ -11,7 +11,10 @@ pub(crate) fn corpus_dir() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("the corpus is missing at {}; CI must provide ../shared/corpus", dir.display());
+        panic!(
+            "the corpus is missing at {}; CI must provide ../shared/corpus",
+            dir.display()
+        );
     }
     eprintln!("skipped: {} not found", dir.display());
     None

@@ -146,21 +146,18 @@ impl Target {
         anyhow!("{doing}: {}", self.scrub(&err.to_string()))
     }
 
-    /// Runs a connection future under [`CONNECT_TIMEOUT`], naming the
-    /// (redacted) server on failure.
+    /// Runs a connection future under [`CONNECT_TIMEOUT`]. The messages do
+    /// not repeat the URL: [`introspect`] already names the redacted URL.
     pub(crate) async fn connect<C, F>(&self, connecting: F) -> anyhow::Result<C>
     where
         F: std::future::Future<Output = Result<C, sqlx::Error>>,
     {
         match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
             Ok(Ok(conn)) => Ok(conn),
-            Ok(Err(err)) => {
-                Err(self.db_error(&format!("could not connect to {}", self.redacted), err))
-            }
+            Ok(Err(err)) => Err(self.db_error("could not connect", err)),
             Err(_) => bail!(
-                "timed out after {} s connecting to {}",
-                CONNECT_TIMEOUT.as_secs(),
-                self.redacted
+                "could not connect: no answer within {} s",
+                CONNECT_TIMEOUT.as_secs()
             ),
         }
     }

@@ -123,12 +123,9 @@ pub fn changes_of(statement: &Statement) -> Vec<Change> {
                 to: raw_name(&r.new_name),
             })
             .collect(),
-        Statement::Use(use_stmt) => match use_stmt {
-            Use::Object(name) | Use::Database(name) | Use::Schema(name) | Use::Catalog(name) => {
-                vec![Change::UseDatabase(raw_name(name).object().to_string())]
-            }
-            _ => Vec::new(),
-        },
+        Statement::Use(
+            Use::Object(name) | Use::Database(name) | Use::Schema(name) | Use::Catalog(name),
+        ) => vec![Change::UseDatabase(raw_name(name).object().to_string())],
         Statement::Set(Set::SingleAssignment {
             variable, values, ..
         }) if raw_name(variable).object() == "search_path" => {

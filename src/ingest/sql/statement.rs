@@ -183,10 +183,11 @@ fn classify(text: &str) -> Kind {
 }
 
 fn parser_options(dialect: Dialect) -> ParserOptions {
-    let mut options = ParserOptions::default();
     // T-SQL batches separate statements with newlines as often as with `;`.
-    options.require_semicolon_stmt_delimiter = dialect != Dialect::Mssql;
-    options
+    ParserOptions {
+        require_semicolon_stmt_delimiter: dialect != Dialect::Mssql,
+        ..ParserOptions::default()
+    }
 }
 
 /// Parses one split statement (for T-SQL, one batch) into changes.
