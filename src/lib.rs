@@ -1,5 +1,6 @@
 //! carve: analyze a monolith's schema and code, plan its services, scaffold them.
 
+pub mod analysis;
 pub mod cli;
 pub mod commands;
 pub mod exit;

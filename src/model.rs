@@ -185,3 +185,141 @@ impl Diagnostic {
         self
     }
 }
+
+/// The monolith's Rust code as carve sees it: modules, their dependencies
+/// and the tables they touch.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Codebase {
+    /// Crates of the workspace, by name.
+    pub crates: Vec<CrateInfo>,
+    /// Every module of every crate, sorted by name.
+    pub modules: Vec<Module>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrateInfo {
+    /// The crate name as used in paths (`-` replaced by `_`).
+    pub name: String,
+    /// The crate's directory, relative to the analyzed root.
+    pub root: String,
+}
+
+/// One Rust module: `shop::orders::repo`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Module {
+    /// `crate_name::path::to::module`; a crate root is just `crate_name`.
+    pub name: String,
+    /// The file that holds it (relative to the analyzed root); inline
+    /// modules name their parent's file.
+    pub file: String,
+    /// Modules of the workspace this one uses, sorted.
+    pub depends_on: Vec<String>,
+    /// Tables it reads or writes, sorted by table then mode.
+    pub accesses: Vec<Access>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Access {
+    pub table: String,
+    pub mode: AccessMode,
+    pub via: AccessVia,
+    /// Where: the query for direct access, the call site for transitive.
+    pub evidence: Vec<SourceLocation>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessMode {
+    Read,
+    Write,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessVia {
+    /// The module runs the query itself.
+    Direct,
+    /// The module calls code in another module that runs it.
+    Transitive,
+}
+
+/// What carve proposes: services, shared tables, the extraction order and
+/// how good the cut is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub services: Vec<Service>,
+    pub shared_tables: Vec<SharedTable>,
+    pub order: Vec<Step>,
+    /// Dependency cycles between services, each with the weakest link to break.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cycles: Vec<Cycle>,
+    pub metrics: Metrics,
+    /// Why each table and module was placed where it is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explanations: Vec<Explanation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Service {
+    /// Letters, digits and `-`: usable as a directory, crate name and topic segment.
+    pub name: String,
+    pub tables: Vec<String>,
+    pub modules: Vec<String>,
+    /// Services whose tables this one's code reads or references.
+    pub reads_from: Vec<String>,
+    pub rationale: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedTable {
+    pub table: String,
+    pub owner: String,
+    /// `hub`: referenced or accessed from many services.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub step: u32,
+    pub service: String,
+    pub depends_on: Vec<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cycle {
+    pub services: Vec<String>,
+    /// `from -> to`: the dependency with the least evidence.
+    pub weakest_link: (String, String),
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub modularity: f64,
+    pub cross_service_foreign_keys: usize,
+    pub cross_service_accesses: usize,
+    /// Inter-service coupling proportion.
+    pub icp: f64,
+    /// Interface number: average exposed entry points per service.
+    pub ifn: f64,
+    /// Non-extreme distribution of service sizes.
+    pub ned: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Agreement {
+    pub ari: f64,
+    pub ami: f64,
+    pub mojofm: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// `table` or `module`.
+    pub kind: String,
+    pub name: String,
+    pub service: String,
+    /// The strongest evidence for the placement, in a sentence.
+    pub evidence: String,
+}

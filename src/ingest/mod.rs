@@ -6,6 +6,7 @@ pub mod discover;
 pub mod live;
 pub mod migrations;
 pub mod read;
+pub mod rust;
 pub mod sql;
 
 use crate::model::{Diagnostic, Dialect, Schema, Severity};
