@@ -194,6 +194,10 @@ pub struct Codebase {
     pub crates: Vec<CrateInfo>,
     /// Every module of every crate, sorted by name.
     pub modules: Vec<Module>,
+    /// Tables touched together by one function (its direct and transitive
+    /// accesses), for the co-access signal. Each set sorted; the list sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub co_access: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
