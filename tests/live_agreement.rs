@@ -668,7 +668,54 @@ fn show_fk((columns, table, ref_columns): &ForeignKeyShape) -> String {
     )
 }
 
-/// A readable list of differences; empty when the sides agree.
+/// How two readings of one table differ, one line per aspect.
+fn table_diff(l: &TableShape, s: &TableShape) -> Vec<String> {
+    let mut out = Vec::new();
+    if l.columns != s.columns {
+        out.push(format!("columns live:   {}", show_columns(&l.columns)));
+        out.push(format!("columns static: {}", show_columns(&s.columns)));
+        let at = l
+            .columns
+            .iter()
+            .zip(&s.columns)
+            .position(|(a, b)| a != b)
+            .unwrap_or(l.columns.len().min(s.columns.len()));
+        let show = |cols: &[(String, bool)]| {
+            cols.get(at)
+                .map(|c| show_columns(std::slice::from_ref(c)))
+                .unwrap_or_else(|| "(none)".into())
+        };
+        out.push(format!(
+            "first difference at column {}: live {} static {}",
+            at + 1,
+            show(&l.columns),
+            show(&s.columns)
+        ));
+    }
+    if l.primary_key != s.primary_key {
+        out.push(format!(
+            "primary_key live {:?} static {:?}",
+            l.primary_key, s.primary_key
+        ));
+    }
+    for fk in l.foreign_keys.difference(&s.foreign_keys) {
+        out.push(format!("fk only live:   {}", show_fk(fk)));
+    }
+    for fk in s.foreign_keys.difference(&l.foreign_keys) {
+        out.push(format!("fk only static: {}", show_fk(fk)));
+    }
+    if l.partition_of != s.partition_of {
+        out.push(format!(
+            "partition_of live {:?} static {:?}",
+            l.partition_of, s.partition_of
+        ));
+    }
+    out
+}
+
+/// A readable list of differences, one entry per problem; empty when the
+/// sides agree. Tables that differ in exactly the same way (the partitions
+/// of one parent, typically) are reported together.
 fn diff(live: &BTreeMap<String, TableShape>, stat: &BTreeMap<String, TableShape>) -> Vec<String> {
     let mut out = Vec::new();
     let only_live: Vec<&String> = live.keys().filter(|k| !stat.contains_key(*k)).collect();
@@ -679,34 +726,32 @@ fn diff(live: &BTreeMap<String, TableShape>, stat: &BTreeMap<String, TableShape>
     if !only_static.is_empty() {
         out.push(format!("tables only static: {only_static:?}"));
     }
+    let mut grouped: Vec<(Vec<String>, Vec<&String>)> = Vec::new();
     for (name, l) in live {
         let Some(s) = stat.get(name) else { continue };
-        if l == s {
+        let lines = table_diff(l, s);
+        if lines.is_empty() {
             continue;
         }
-        out.push(format!("table {name}:"));
-        if l.columns != s.columns {
-            out.push(format!("  columns live:   {}", show_columns(&l.columns)));
-            out.push(format!("  columns static: {}", show_columns(&s.columns)));
+        match grouped.iter_mut().find(|(seen, _)| *seen == lines) {
+            Some((_, names)) => names.push(name),
+            None => grouped.push((lines, vec![name])),
         }
-        if l.primary_key != s.primary_key {
-            out.push(format!(
-                "  primary_key live {:?} static {:?}",
-                l.primary_key, s.primary_key
-            ));
-        }
-        for fk in l.foreign_keys.difference(&s.foreign_keys) {
-            out.push(format!("  fk only live:   {}", show_fk(fk)));
-        }
-        for fk in s.foreign_keys.difference(&l.foreign_keys) {
-            out.push(format!("  fk only static: {}", show_fk(fk)));
-        }
-        if l.partition_of != s.partition_of {
-            out.push(format!(
-                "  partition_of live {:?} static {:?}",
-                l.partition_of, s.partition_of
-            ));
-        }
+    }
+    for (lines, names) in grouped {
+        let header = match names.as_slice() {
+            [one] => format!("table {one}:"),
+            many => format!(
+                "{} tables ({}):",
+                many.len(),
+                many.iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let body: Vec<String> = lines.iter().map(|l| format!("  {l}")).collect();
+        out.push(format!("{header}\n{}", body.join("\n")));
     }
     out
 }
@@ -789,7 +834,9 @@ fn check_corpus(server: &Server, corpus: &[CorpusFile]) {
         } else {
             println!("   DIFFERENT (live vs static):");
             for d in &differences {
-                println!("     {d}");
+                for line in d.lines() {
+                    println!("     {line}");
+                }
             }
             summary.push(format!(
                 "{}: FAILED ({} differences)",
@@ -982,10 +1029,14 @@ fn postgres_introspection_reads_exact_schema() {
         .run_sql(Some(&db.name), POSTGRES_FIXTURE)
         .unwrap_or_else(|e| panic!("creating the fixture: {e}"));
 
-    let live = introspect(&db.url(), &LiveOptions::default()).expect("introspection");
-    assert!(live.diagnostics.is_empty(), "{:?}", live.diagnostics);
-    let actual = serde_json::to_value(&live.schema).unwrap();
-    assert_json_eq(&actual, &postgres_expected());
+    // postgresql:// is the same as postgres://.
+    let long_url = db.url().replacen("postgres://", "postgresql://", 1);
+    for url in [db.url(), long_url] {
+        let live = introspect(&url, &LiveOptions::default()).expect("introspection");
+        assert!(live.diagnostics.is_empty(), "{:?}", live.diagnostics);
+        let actual = serde_json::to_value(&live.schema).unwrap();
+        assert_json_eq(&actual, &postgres_expected());
+    }
 
     // Narrowed to one schema: only its tables, still fully named.
     let sales = introspect(
@@ -1025,14 +1076,12 @@ fn postgres_introspection_reads_exact_schema() {
     assert_eq!(codes, ["live-schema-missing", "live-no-tables"]);
 }
 
-#[test]
-fn postgres_errors_never_show_the_password() {
-    let Some(server) = server(Kind::Postgres) else {
+/// A refused connection with a password in the URL: the error must name
+/// the server but never the password.
+fn check_error_hides_password(kind: Kind) {
+    let Some(server) = server(kind) else {
         return;
     };
-    // A database that does not exist, with a password in the URL: the
-    // server refuses, and the message must name the server but not the
-    // password.
     let mut url = server.url.clone();
     url.set_path("/carve_no_such_database");
     url.set_password(Some("Sup3rS3cret")).unwrap();
@@ -1040,7 +1089,17 @@ fn postgres_errors_never_show_the_password() {
     let text = format!("{err:#}");
     println!("error shown to users: {text}");
     assert!(!text.contains("Sup3rS3cret"), "{text}");
-    assert!(text.contains("***"), "{text}");
+    assert!(text.contains(":***@"), "{text}");
+}
+
+#[test]
+fn postgres_errors_never_show_the_password() {
+    check_error_hides_password(Kind::Postgres);
+}
+
+#[test]
+fn mysql_errors_never_show_the_password() {
+    check_error_hides_password(Kind::Mysql);
 }
 
 const MYSQL_FIXTURE: &str = r#"
