@@ -10,7 +10,9 @@ use syn::visit::Visit;
 /// What a `schema.rs` declares.
 #[derive(Debug, Default)]
 pub struct DieselSchema {
-    pub tables: Vec<Table>,
+    /// Each table with the name Rust code uses for it (`joinable!` and the
+    /// DSL use that name; `#[sql_name]` and schemas can make it differ).
+    pub tables: Vec<(String, Table)>,
     /// `joinable!(child -> parent (column))`.
     pub joins: Vec<(String, String, String)>,
 }
@@ -36,17 +38,36 @@ pub fn parse(text: &str, shown: &str) -> Result<DieselSchema, Diagnostic> {
 /// Builds the schema from one or more parsed `schema.rs` files.
 pub fn to_schema(parts: Vec<DieselSchema>, dialect: Dialect) -> (Schema, Vec<Diagnostic>) {
     let mut tables: Vec<Table> = Vec::new();
+    let mut rust_names: Vec<String> = Vec::new();
     let mut joins = Vec::new();
     for part in parts {
-        for table in part.tables {
+        for (rust_name, table) in part.tables {
             if !tables.iter().any(|t| t.name == table.name) {
+                rust_names.push(rust_name);
                 tables.push(table);
             }
         }
         joins.extend(part.joins);
     }
+    let sql_names: Vec<(String, String)> = rust_names
+        .into_iter()
+        .zip(tables.iter().map(|t| t.name.clone()))
+        .collect();
+    let sql_name = |rust: &str| -> Option<String> {
+        sql_names
+            .iter()
+            .find(|(r, _)| r == rust)
+            .map(|(_, sql)| sql.clone())
+    };
     let mut diagnostics = Vec::new();
-    for (child, parent, column) in joins {
+    for (child_rust, parent_rust, column) in joins {
+        let (Some(child), Some(parent)) = (sql_name(&child_rust), sql_name(&parent_rust)) else {
+            diagnostics.push(Diagnostic::warning(
+                "diesel-unknown-table",
+                format!("joinable!({child_rust} -> {parent_rust}) names a table that no table! declares"),
+            ));
+            continue;
+        };
         let Some(parent_pk) = tables
             .iter()
             .find(|t| t.name == parent)
@@ -151,9 +172,11 @@ impl MacroVisitor<'_> {
                 TokenTree::Ident(first) => {
                     let line = first.span().start().line as u32;
                     let mut name = first.to_string();
+                    let mut rust_name = name.clone();
                     i += 1;
                     if punct(tokens.get(i), '.') {
                         if let Some(second) = ident(tokens.get(i + 1)) {
+                            rust_name = second.clone();
                             name = format!("{name}.{}", renamed.take().unwrap_or(second));
                             i += 2;
                         }
@@ -178,18 +201,21 @@ impl MacroVisitor<'_> {
                                 .strip_prefix("public.")
                                 .map(str::to_string)
                                 .unwrap_or(name);
-                            self.schema.tables.push(Table {
-                                name,
-                                columns,
-                                primary_key,
-                                foreign_keys: Vec::new(),
-                                unique_keys: Vec::new(),
-                                partition_of: None,
-                                source: Some(SourceLocation {
-                                    file: self.shown.to_string(),
-                                    line,
-                                }),
-                            });
+                            self.schema.tables.push((
+                                rust_name,
+                                Table {
+                                    name,
+                                    columns,
+                                    primary_key,
+                                    foreign_keys: Vec::new(),
+                                    unique_keys: Vec::new(),
+                                    partition_of: None,
+                                    source: Some(SourceLocation {
+                                        file: self.shown.to_string(),
+                                        line,
+                                    }),
+                                },
+                            ));
                             i += 1;
                         }
                     }

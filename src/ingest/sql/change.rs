@@ -80,8 +80,17 @@ pub struct CreateTableSpec {
     pub constraints: Vec<ConstraintSpec>,
     /// `PARTITION OF parent` or the first `INHERITS (parent)`.
     pub partition_of: Option<RawName>,
+    /// True for `INHERITS`: the child gets the parent's columns but not its keys.
+    pub inherits: bool,
     /// MySQL `CREATE TABLE x LIKE y`: copy y's columns and keys.
     pub like: Option<RawName>,
+}
+
+/// MySQL's `FIRST` / `AFTER col` in ADD, CHANGE and MODIFY COLUMN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnPosition {
+    First,
+    After(String),
 }
 
 /// One change to the schema being replayed.
@@ -99,6 +108,7 @@ pub enum Change {
     AddColumn {
         table: RawName,
         column: ColumnSpec,
+        position: Option<ColumnPosition>,
     },
     DropColumn {
         table: RawName,
@@ -114,6 +124,7 @@ pub enum Change {
         table: RawName,
         old_name: String,
         column: ColumnSpec,
+        position: Option<ColumnPosition>,
     },
     SetColumnNullable {
         table: RawName,
@@ -146,9 +157,11 @@ pub enum Change {
         from: String,
         to: String,
     },
+    /// `ATTACH PARTITION` (`inherits: false`) or `ALTER TABLE … INHERIT` (`true`).
     AttachPartition {
         parent: RawName,
         partition: RawName,
+        inherits: bool,
     },
     DetachPartition {
         parent: RawName,

@@ -4,12 +4,13 @@
 //! COMMENT, functions, triggers, indexes, data) yields no change.
 
 use super::change::{
-    Change, ColumnSpec, ConstraintSpec, CreateTableSpec, ForeignKeySpec, RawName, ReferenceSpec,
+    Change, ColumnPosition, ColumnSpec, ConstraintSpec, CreateTableSpec, ForeignKeySpec, RawName,
+    ReferenceSpec,
 };
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, ColumnOption, ColumnOptionDef, CreateTableLikeKind,
-    DataType, Expr, Ident, IndexColumn, ObjectName, ObjectType, RenameTableNameKind, SchemaName,
-    Set, Statement, TableConstraint, Use, Value,
+    DataType, Expr, Ident, IndexColumn, MySQLColumnPosition, ObjectName, ObjectType,
+    RenameTableNameKind, SchemaName, Set, Statement, TableConstraint, Use, Value,
 };
 
 /// Folds an identifier the way the database does: quoted names keep their
@@ -81,6 +82,7 @@ pub fn changes_of(statement: &Statement) -> Vec<Change> {
                 or_replace: create.or_replace,
                 columns,
                 constraints,
+                inherits: create.partition_of.is_none() && partition_of.is_some(),
                 partition_of,
                 like,
             })]
@@ -240,6 +242,13 @@ fn constraint_spec(constraint: &TableConstraint) -> Option<ConstraintSpec> {
     }
 }
 
+fn position(position: Option<&MySQLColumnPosition>) -> Option<ColumnPosition> {
+    position.map(|p| match p {
+        MySQLColumnPosition::First => ColumnPosition::First,
+        MySQLColumnPosition::After(ident) => ColumnPosition::After(fold_ident(ident)),
+    })
+}
+
 fn alter_operation(table: &RawName, op: &AlterTableOperation) -> Vec<Change> {
     let table = table.clone();
     let change = match op {
@@ -249,9 +258,14 @@ fn alter_operation(table: &RawName, op: &AlterTableOperation) -> Vec<Change> {
                 None => return Vec::new(),
             }
         }
-        AlterTableOperation::AddColumn { column_def, .. } => Change::AddColumn {
+        AlterTableOperation::AddColumn {
+            column_def,
+            column_position,
+            ..
+        } => Change::AddColumn {
             table,
             column: column_spec(&column_def.name, &column_def.data_type, &column_def.options),
+            position: position(column_position.as_ref()),
         },
         AlterTableOperation::DropColumn { column_names, .. } => {
             return column_names
@@ -295,7 +309,7 @@ fn alter_operation(table: &RawName, op: &AlterTableOperation) -> Vec<Change> {
             new_name,
             data_type,
             options,
-            ..
+            column_position,
         } => Change::RedefineColumn {
             table,
             old_name: fold_ident(old_name),
@@ -304,12 +318,13 @@ fn alter_operation(table: &RawName, op: &AlterTableOperation) -> Vec<Change> {
                 data_type,
                 options.iter().map(|o| (None, o)),
             ),
+            position: position(column_position.as_ref()),
         },
         AlterTableOperation::ModifyColumn {
             col_name,
             data_type,
             options,
-            ..
+            column_position,
         } => Change::RedefineColumn {
             table,
             old_name: fold_ident(col_name),
@@ -318,6 +333,7 @@ fn alter_operation(table: &RawName, op: &AlterTableOperation) -> Vec<Change> {
                 data_type,
                 options.iter().map(|o| (None, o)),
             ),
+            position: position(column_position.as_ref()),
         },
         AlterTableOperation::AlterColumn { column_name, op } => {
             let column = fold_ident(column_name);
@@ -343,6 +359,7 @@ fn alter_operation(table: &RawName, op: &AlterTableOperation) -> Vec<Change> {
         AlterTableOperation::AttachPartitionOf { partition, .. } => Change::AttachPartition {
             parent: table,
             partition: raw_name(partition),
+            inherits: false,
         },
         AlterTableOperation::DetachPartitionOf { partition, .. } => Change::DetachPartition {
             parent: table,
@@ -351,6 +368,7 @@ fn alter_operation(table: &RawName, op: &AlterTableOperation) -> Vec<Change> {
         AlterTableOperation::Inherit { parent } => Change::AttachPartition {
             parent: raw_name(parent),
             partition: table,
+            inherits: true,
         },
         AlterTableOperation::NoInherit { parent } => Change::DetachPartition {
             parent: raw_name(parent),

@@ -177,6 +177,7 @@ impl<'t> Scanner<'t> {
             columns: Vec::new(),
             constraints: Vec::new(),
             partition_of: None,
+            inherits: false,
             like: None,
         };
         if self.is_word(0, "PARTITION") && self.is_word(1, "OF") {
@@ -194,7 +195,10 @@ impl<'t> Scanner<'t> {
         if self.is_word(0, "INHERITS") && self.token(1) == Some(&Token::LParen) {
             self.pos += 2;
             if let Some(parent) = self.name() {
-                spec.partition_of.get_or_insert(parent);
+                if spec.partition_of.is_none() {
+                    spec.partition_of = Some(parent);
+                    spec.inherits = true;
+                }
             }
         }
         Some(vec![Change::CreateTable(spec)])
@@ -249,12 +253,14 @@ impl<'t> Scanner<'t> {
             spec.constraints.push(constraint);
             return;
         }
+        // `fulltext tsvector` is a column; `FULLTEXT KEY (…)` is an index.
+        let index_of_kind = ["FULLTEXT", "SPATIAL"].iter().any(|k| self.is_word(0, k))
+            && (self.is_word(1, "KEY") || self.is_word(1, "INDEX"));
         if constraint_name.is_some()
-            || [
-                "KEY", "INDEX", "CHECK", "EXCLUDE", "FULLTEXT", "SPATIAL", "PERIOD",
-            ]
-            .iter()
-            .any(|k| self.is_word(0, k))
+            || index_of_kind
+            || ["KEY", "INDEX", "CHECK", "EXCLUDE", "PERIOD"]
+                .iter()
+                .any(|k| self.is_word(0, k))
         {
             return;
         }

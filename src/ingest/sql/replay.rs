@@ -4,7 +4,9 @@
 //! drops remove tables, `SET search_path` / `USE` decide where unqualified
 //! names land, and the SQLite rebuild-by-rename idiom ends in the right table.
 
-use super::change::{Change, ColumnSpec, ConstraintSpec, CreateTableSpec, ForeignKeySpec, RawName};
+use super::change::{
+    Change, ColumnPosition, ColumnSpec, ConstraintSpec, CreateTableSpec, ForeignKeySpec, RawName,
+};
 use crate::model::{
     Column, Diagnostic, Dialect, ForeignKey, Schema, SourceLocation, Table, TableRef, UniqueKey,
 };
@@ -15,6 +17,9 @@ use std::collections::HashMap;
 struct TableState {
     table: Table,
     primary_key_name: Option<String>,
+    /// The parent is an `INHERITS` parent, not a partitioned table: the child
+    /// gets its columns but not its keys.
+    inherits: bool,
 }
 
 /// Applies changes one at a time; call [`Replayer::finish`] for the schema.
@@ -147,10 +152,19 @@ impl Replayer {
                 }
             }
             Change::RenameTable { from, to } => self.rename_table(&from, &to, at),
-            Change::AddColumn { table, column } => {
+            Change::AddColumn {
+                table,
+                column,
+                position,
+            } => {
                 let dialect = self.dialect;
+                let foreign_key = self.column_foreign_key(&column);
+                let name = column.name.clone();
                 if let Some(state) = self.table_mut(&table, at) {
                     add_column(state, column, dialect);
+                    state.table.foreign_keys.extend(foreign_key);
+                    name_constraints(state, dialect);
+                    move_column(&mut state.table, &name, position.as_ref(), dialect);
                 }
             }
             Change::DropColumn { table, column } => {
@@ -164,6 +178,7 @@ impl Replayer {
                 table,
                 old_name,
                 column,
+                position,
             } => {
                 let renamed = !names_equal(
                     &old_name,
@@ -174,6 +189,7 @@ impl Replayer {
                     self.rename_column(&table, &old_name, &column.name, at);
                 }
                 let ci = self.dialect.case_insensitive_names();
+                let dialect = self.dialect;
                 if let Some(state) = self.table_mut(&table, at) {
                     if let Some(existing) = find_column_mut(&mut state.table, &column.name, ci) {
                         existing.data_type = column.data_type.clone();
@@ -182,6 +198,7 @@ impl Replayer {
                     if column.primary_key {
                         set_primary_key(state, None, vec![column.name.clone()], ci);
                     }
+                    move_column(&mut state.table, &column.name, position.as_ref(), dialect);
                 }
             }
             Change::SetColumnNullable {
@@ -213,7 +230,10 @@ impl Replayer {
                 let resolved = self.resolve_constraint(constraint);
                 let ci = self.dialect.case_insensitive_names();
                 match self.tables.get_mut(&key) {
-                    Some(state) => add_constraint(state, resolved, ci),
+                    Some(state) => {
+                        add_constraint(state, resolved, ci);
+                        name_constraints(state, self.dialect);
+                    }
                     None => {
                         self.table_mut(&table, at);
                     }
@@ -247,15 +267,21 @@ impl Replayer {
                     rename_constraint(state, &from, &to, ci);
                 }
             }
-            Change::AttachPartition { parent, partition } => {
+            Change::AttachPartition {
+                parent,
+                partition,
+                inherits,
+            } => {
                 let parent_name = self.resolve(&parent);
                 if let Some(state) = self.table_mut(&partition, at) {
                     state.table.partition_of = Some(parent_name);
+                    state.inherits = inherits;
                 }
             }
             Change::DetachPartition { partition, .. } => {
                 if let Some(state) = self.table_mut(&partition, at) {
                     state.table.partition_of = None;
+                    state.inherits = false;
                 }
             }
             Change::DropSchema { name, cascade } => {
@@ -311,6 +337,20 @@ impl Replayer {
         }
     }
 
+    /// The foreign key of an inline `REFERENCES` on a column.
+    fn column_foreign_key(&self, column: &ColumnSpec) -> Option<ForeignKey> {
+        let reference = column.references.as_ref()?;
+        Some(ForeignKey {
+            name: reference.constraint.clone(),
+            columns: vec![column.name.clone()],
+            references: TableRef {
+                table: self.resolve(&reference.table),
+                columns: reference.columns.clone(),
+            },
+            inferred: false,
+        })
+    }
+
     fn create_table(&mut self, spec: CreateTableSpec, at: &SourceLocation) {
         let name = self.name_for_create(&spec.name);
         let key = self.key(&name);
@@ -340,6 +380,7 @@ impl Replayer {
                 source: Some(at.clone()),
             },
             primary_key_name: None,
+            inherits: spec.inherits,
         };
         if let Some(like) = &spec.like {
             match self.tables.get(&self.key(&self.resolve(like))) {
@@ -359,25 +400,15 @@ impl Replayer {
             }
         }
         for column in spec.columns {
-            let references = column.references.clone();
-            let column_name = column.name.clone();
+            let foreign_key = self.column_foreign_key(&column);
             add_column(&mut state, column, self.dialect);
-            if let Some(reference) = references {
-                state.table.foreign_keys.push(ForeignKey {
-                    name: reference.constraint,
-                    columns: vec![column_name],
-                    references: TableRef {
-                        table: self.resolve(&reference.table),
-                        columns: reference.columns,
-                    },
-                    inferred: false,
-                });
-            }
+            state.table.foreign_keys.extend(foreign_key);
         }
         for constraint in spec.constraints {
             let resolved = self.resolve_constraint(constraint);
             add_constraint(&mut state, resolved, ci);
         }
+        name_constraints(&mut state, self.dialect);
         self.tables.insert(key, state);
     }
 
@@ -492,10 +523,77 @@ impl Replayer {
         }
     }
 
+    /// Partitions and `INHERITS` children carry their parent's columns
+    /// (first, in the parent's order) as the database gives them; partitions
+    /// also carry the parent's primary key. Parents are merged before their
+    /// children so multi-level hierarchies come out whole.
+    fn inherit_from_parents(&mut self) {
+        let ci = self.dialect.case_insensitive_names();
+        let depth = |tables: &HashMap<String, TableState>, key: &str| -> usize {
+            let mut depth = 0;
+            let mut current = key.to_string();
+            while let Some(parent) = tables
+                .get(&current)
+                .and_then(|s| s.table.partition_of.clone())
+            {
+                depth += 1;
+                current = if ci { parent.to_lowercase() } else { parent };
+                if depth > 32 {
+                    break;
+                }
+            }
+            depth
+        };
+        let mut keys: Vec<(usize, String)> = self
+            .tables
+            .keys()
+            .map(|k| (depth(&self.tables, k), k.clone()))
+            .filter(|(d, _)| *d > 0)
+            .collect();
+        keys.sort();
+        for (_, key) in keys {
+            let Some(parent_name) = self.tables[&key].table.partition_of.clone() else {
+                continue;
+            };
+            let parent_key = self.key(&parent_name);
+            let Some(parent) = self.tables.get(&parent_key).map(|p| p.table.clone()) else {
+                continue;
+            };
+            let Some(child) = self.tables.get_mut(&key) else {
+                continue;
+            };
+            let own = std::mem::take(&mut child.table.columns);
+            let mut merged: Vec<Column> = parent
+                .columns
+                .iter()
+                .map(
+                    |pc| match own.iter().find(|c| names_equal(&c.name, &pc.name, ci)) {
+                        Some(c) => Column {
+                            nullable: c.nullable && pc.nullable,
+                            ..pc.clone()
+                        },
+                        None => pc.clone(),
+                    },
+                )
+                .collect();
+            merged.extend(own.into_iter().filter(|c| {
+                !parent
+                    .columns
+                    .iter()
+                    .any(|pc| names_equal(&pc.name, &c.name, ci))
+            }));
+            child.table.columns = merged;
+            if !child.inherits && child.table.primary_key.is_empty() {
+                child.table.primary_key = parent.primary_key.clone();
+            }
+        }
+    }
+
     /// The final schema: tables sorted by name, implicit referenced columns
     /// filled in with the target's primary key, dangling foreign keys
     /// reported and dropped.
     pub fn finish(mut self) -> (Schema, Vec<Diagnostic>) {
+        self.inherit_from_parents();
         let primary_keys: HashMap<String, Vec<String>> = self
             .tables
             .iter()
@@ -591,6 +689,77 @@ fn find_column_mut<'a>(table: &'a mut Table, name: &str, ci: bool) -> Option<&'a
         .columns
         .iter_mut()
         .find(|c| names_equal(&c.name, name, ci))
+}
+
+/// Gives unnamed constraints the name the database would, so a later
+/// `DROP CONSTRAINT orders_customer_id_fkey` finds them even after the table
+/// is renamed: PostgreSQL's `<table>_<columns>_fkey` / `_key` / `_pkey`,
+/// MySQL's `<table>_ibfk_<n>`.
+fn name_constraints(state: &mut TableState, dialect: Dialect) {
+    let table = unqualified(&state.table.name).to_string();
+    match dialect {
+        Dialect::Postgres => {
+            for fk in &mut state.table.foreign_keys {
+                if fk.name.is_none() {
+                    fk.name = Some(format!("{table}_{}_fkey", fk.columns.join("_")));
+                }
+            }
+            for unique in &mut state.table.unique_keys {
+                if unique.name.is_none() {
+                    unique.name = Some(format!("{table}_{}_key", unique.columns.join("_")));
+                }
+            }
+            if state.primary_key_name.is_none() && !state.table.primary_key.is_empty() {
+                state.primary_key_name = Some(format!("{table}_pkey"));
+            }
+        }
+        Dialect::Mysql => {
+            let prefix = format!("{table}_ibfk_");
+            let mut next = state
+                .table
+                .foreign_keys
+                .iter()
+                .filter_map(|fk| {
+                    fk.name
+                        .as_deref()?
+                        .strip_prefix(&prefix)?
+                        .parse::<u32>()
+                        .ok()
+                })
+                .max()
+                .unwrap_or(0);
+            for fk in &mut state.table.foreign_keys {
+                if fk.name.is_none() {
+                    next += 1;
+                    fk.name = Some(format!("{prefix}{next}"));
+                }
+            }
+        }
+        Dialect::Sqlite | Dialect::Mssql => {}
+    }
+}
+
+/// MySQL's `FIRST` / `AFTER col`: moves an existing column into place.
+fn move_column(table: &mut Table, name: &str, position: Option<&ColumnPosition>, dialect: Dialect) {
+    let Some(position) = position else { return };
+    let ci = dialect.case_insensitive_names();
+    let Some(from) = table
+        .columns
+        .iter()
+        .position(|c| names_equal(&c.name, name, ci))
+    else {
+        return;
+    };
+    let column = table.columns.remove(from);
+    let to = match position {
+        ColumnPosition::First => 0,
+        ColumnPosition::After(after) => table
+            .columns
+            .iter()
+            .position(|c| names_equal(&c.name, after, ci))
+            .map_or(table.columns.len(), |i| i + 1),
+    };
+    table.columns.insert(to, column);
 }
 
 fn add_column(state: &mut TableState, spec: ColumnSpec, dialect: Dialect) {

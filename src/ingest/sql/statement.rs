@@ -34,6 +34,8 @@ enum Kind {
     SchemaWithElements,
     /// `SELECT pg_catalog.set_config('search_path', …)` as pg_dump writes it.
     SetConfigSearchPath,
+    /// T-SQL `IF [NOT] EXISTS (…) [BEGIN] CREATE TABLE … [END]`: the body counts.
+    Conditional,
     /// Cannot change a table.
     Irrelevant,
 }
@@ -138,7 +140,6 @@ fn classify(text: &str) -> Kind {
         | "EXEC"
         | "EXECUTE"
         | "PRINT"
-        | "IF"
         | "WITH"
         | "VALUES"
         | "TRUNCATE"
@@ -177,6 +178,17 @@ fn classify(text: &str) -> Kind {
         | "DELIMITER"
         | "SELECT_INTO"
         | "SP_ADDEXTENDEDPROPERTY" => Kind::Irrelevant,
+        "IF" => {
+            let upper = text.to_ascii_uppercase();
+            if upper.contains("CREATE TABLE")
+                || upper.contains("ALTER TABLE")
+                || upper.contains("DROP TABLE")
+            {
+                Kind::Conditional
+            } else {
+                Kind::Irrelevant
+            }
+        }
         // Unknown first words are parsed, so typos are reported.
         _ => Kind::Schema,
     }
@@ -195,6 +207,17 @@ pub fn process(raw: &RawStatement<'_>, dialect: Dialect, file: &str) -> Statemen
     let mut outcome = StatementOutcome::default();
     match classify(raw.text) {
         Kind::Irrelevant => {}
+        Kind::Conditional => {
+            if let Some((line, column, body)) = conditional_body(raw.text, dialect) {
+                let at_line = raw.line + line - 1;
+                let at_column = if line == 1 {
+                    raw.column + column - 1
+                } else {
+                    column
+                };
+                parse_into(body, at_line, at_column, dialect, file, &mut outcome);
+            }
+        }
         Kind::SetConfigSearchPath => {
             if let Some(path) = set_config_search_path(raw.text) {
                 outcome
@@ -381,6 +404,79 @@ fn tsql_pieces(text: &str) -> Option<Vec<(u32, &str)>> {
     Some(pieces)
 }
 
+/// The body of `IF cond [BEGIN] body [END]`: from the first statement
+/// keyword outside the condition's parentheses, without a closing `END`.
+/// Returns its line and column within `text`.
+fn conditional_body(text: &str, dialect: Dialect) -> Option<(u32, u32, &str)> {
+    let tokens = Tokenizer::new(sqlparser_dialect(dialect), text)
+        .tokenize_with_location()
+        .ok()?;
+    let offsets = LineOffsets::new(text);
+    let mut depth = 0i32;
+    let mut start = None;
+    let mut saw_begin = false;
+    let mut last_end = None;
+    for t in tokens.iter().skip(1) {
+        match &t.token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            Token::Word(w) if depth == 0 && w.quote_style.is_none() => {
+                let word = w.value.to_ascii_uppercase();
+                if start.is_none() {
+                    if word == "BEGIN" {
+                        saw_begin = true;
+                    } else if matches!(word.as_str(), "CREATE" | "ALTER" | "DROP") {
+                        start = Some((
+                            t.span.start.line as u32,
+                            t.span.start.column as u32,
+                            offsets.byte(t.span.start.line, t.span.start.column),
+                        ));
+                    }
+                } else if word == "END" {
+                    last_end = Some(offsets.byte(t.span.start.line, t.span.start.column));
+                }
+            }
+            _ => {}
+        }
+    }
+    let (line, column, from) = start?;
+    let to = if saw_begin {
+        last_end.unwrap_or(text.len())
+    } else {
+        text.len()
+    };
+    Some((line, column, text.get(from..to)?.trim_end()))
+}
+
+/// Byte offsets of the tokenizer's 1-based line/column locations.
+struct LineOffsets<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineOffsets<'a> {
+    fn new(text: &'a str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineOffsets { text, starts }
+    }
+
+    fn byte(&self, line: u64, column: u64) -> usize {
+        let start = self
+            .starts
+            .get(line.saturating_sub(1) as usize)
+            .copied()
+            .unwrap_or(self.text.len());
+        let rest = &self.text[start..];
+        start
+            + rest
+                .char_indices()
+                .nth(column.saturating_sub(1) as usize)
+                .map_or(rest.len(), |(i, _)| i)
+    }
+}
+
 /// Whether a `CREATE SCHEMA` statement carries elements (`CREATE TABLE …`).
 fn has_schema_elements(text: &str) -> bool {
     let upper = text.to_ascii_uppercase();
@@ -400,21 +496,8 @@ fn schema_with_elements(
         parse_into(raw.text, raw.line, raw.column, dialect, file, outcome);
         return;
     };
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(raw.text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let byte_offset = |line: u64, column: u64| -> usize {
-        let start = line_starts
-            .get(line.saturating_sub(1) as usize)
-            .copied()
-            .unwrap_or(raw.text.len());
-        let rest = &raw.text[start..];
-        start
-            + rest
-                .char_indices()
-                .nth(column.saturating_sub(1) as usize)
-                .map_or(rest.len(), |(i, _)| i)
-    };
+    let offsets = LineOffsets::new(raw.text);
+    let byte_offset = |line: u64, column: u64| offsets.byte(line, column);
     let mut depth = 0i32;
     let mut element_starts = Vec::new();
     let mut schema_name = None;
