@@ -10,7 +10,7 @@ use super::change::{
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, ColumnOption, ColumnOptionDef, CreateTableLikeKind,
     DataType, Expr, Ident, IndexColumn, MySQLColumnPosition, ObjectName, ObjectType,
-    RenameTableNameKind, SchemaName, Set, Statement, TableConstraint, Use, Value,
+    RenameTableNameKind, Set, Statement, TableConstraint, Use, Value,
 };
 
 /// Folds an identifier the way the database does: quoted names keep their
@@ -135,22 +135,9 @@ pub fn changes_of(statement: &Statement) -> Vec<Change> {
                 values.iter().filter_map(search_path_entry).collect(),
             )]
         }
-        Statement::CreateSchema { schema_name, .. } => {
-            // A bare CREATE SCHEMA creates no table; the elements form is
-            // handled before parsing (see `schema_elements`).
-            let _ = schema_name_of(schema_name);
-            Vec::new()
-        }
+        // A bare CREATE SCHEMA creates no table; the elements form is split
+        // before parsing (`statement::schema_with_elements`).
         _ => Vec::new(),
-    }
-}
-
-pub fn schema_name_of(name: &SchemaName) -> Option<String> {
-    match name {
-        SchemaName::Simple(n) | SchemaName::NamedAuthorization(n, _) => {
-            Some(raw_name(n).object().to_string())
-        }
-        SchemaName::UnnamedAuthorization(ident) => Some(fold_ident(ident)),
     }
 }
 

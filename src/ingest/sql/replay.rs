@@ -55,11 +55,7 @@ impl Replayer {
     }
 
     fn same(&self, a: &str, b: &str) -> bool {
-        if self.dialect.case_insensitive_names() {
-            a.eq_ignore_ascii_case(b) || a.to_lowercase() == b.to_lowercase()
-        } else {
-            a == b
-        }
+        names_equal(a, b, self.dialect.case_insensitive_names())
     }
 
     /// `schema.table`, or bare when `schema` is the default one.

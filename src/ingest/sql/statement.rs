@@ -6,7 +6,7 @@
 //! passed over without ever reaching the parser, which keeps large dumps fast
 //! and keeps vendor-specific procedural code from raising noise.
 
-use super::change::{Change, RawName};
+use super::change::Change;
 use super::dialect::sqlparser_dialect;
 use super::from_ast::{changes_of, fold_ident};
 use super::lenient;
@@ -566,11 +566,6 @@ fn set_config_search_path(text: &str) -> Option<Vec<String>> {
             .filter(|s| !s.is_empty())
             .collect(),
     )
-}
-
-/// For tests and diagnostics: the name as written.
-pub fn display_name(name: &RawName) -> String {
-    name.parts.join(".")
 }
 
 #[cfg(test)]
