@@ -84,6 +84,9 @@ pub struct PendingArgs {
 pub enum Format {
     Human,
     Json,
+    Markdown,
+    Dot,
+    Mermaid,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

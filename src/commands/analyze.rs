@@ -40,10 +40,19 @@ pub fn run(args: &AnalyzeArgs, printer: &Printer) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let report = AnalyzeReport { loaded: &loaded };
+    let report = AnalyzeReport {
+        loaded: &loaded,
+        codebase: None,
+        proposal: None,
+        agreement: None,
+        signals: None,
+    };
     let text = match args.format {
         Format::Human => report::human::render(&report, printer.color),
         Format::Json => report::json::render(&report),
+        Format::Markdown => report::markdown::render(&report),
+        Format::Dot => report::dot::render(&report),
+        Format::Mermaid => report::mermaid::render(&report),
     };
     printer.result(&text);
     ExitStatus::Success

@@ -1,7 +1,9 @@
 //! The JSON report: the stable, versioned contract documented in the README.
 
 use super::AnalyzeReport;
-use crate::model::{Diagnostic, Schema};
+use crate::model::{
+    Agreement, Cycle, Diagnostic, Explanation, Metrics, Module, Schema, Service, SharedTable, Step,
+};
 use serde::Serialize;
 
 /// Bumped on any change that could break a consumer.
@@ -12,6 +14,24 @@ struct JsonReport<'a> {
     format_version: u32,
     schema: &'a Schema,
     sources: Sources<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signals: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    modules: Option<&'a [Module]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    services: Option<&'a [Service]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shared_tables: Option<&'a [SharedTable]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order: Option<&'a [Step]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cycles: Option<&'a [Cycle]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metrics: Option<&'a Metrics>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agreement: Option<&'a Agreement>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanations: Option<&'a [Explanation]>,
     diagnostics: &'a [Diagnostic],
 }
 
@@ -23,6 +43,7 @@ struct Sources<'a> {
 
 pub fn render(report: &AnalyzeReport<'_>) -> String {
     let loaded = report.loaded;
+    let proposal = report.proposal;
     let json = JsonReport {
         format_version: FORMAT_VERSION,
         schema: &loaded.schema,
@@ -30,6 +51,15 @@ pub fn render(report: &AnalyzeReport<'_>) -> String {
             used: &loaded.used,
             skipped: &loaded.skipped,
         },
+        signals: report.signals.as_deref(),
+        modules: report.codebase.map(|c| c.modules.as_slice()),
+        services: proposal.map(|p| p.services.as_slice()),
+        shared_tables: proposal.map(|p| p.shared_tables.as_slice()),
+        order: proposal.map(|p| p.order.as_slice()),
+        cycles: proposal.map(|p| p.cycles.as_slice()),
+        metrics: proposal.map(|p| &p.metrics),
+        agreement: report.agreement,
+        explanations: proposal.map(|p| p.explanations.as_slice()),
         diagnostics: &loaded.diagnostics,
     };
     let mut text =
