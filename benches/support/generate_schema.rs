@@ -787,7 +787,7 @@ fn render_sqlite(tables: &[TableDef], range: std::ops::Range<usize>) -> String {
         }
     };
     for t in &tables[range.clone()] {
-        let _ = write!(s, "CREATE TABLE IF NOT EXISTS {} (\n", ident(t, &t.name));
+        let _ = writeln!(s, "CREATE TABLE IF NOT EXISTS {} (", ident(t, &t.name));
         // Every third table declares its foreign keys as table constraints,
         // the style some migration tools emit.
         let table_level = t.name.len() % 3 == 0;
@@ -859,9 +859,9 @@ fn render_sqlite(tables: &[TableDef], range: std::ops::Range<usize>) -> String {
         for ix in &t.indexes {
             let col = &t.columns[ix.column].name;
             let unique = if ix.unique { "UNIQUE " } else { "" };
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "CREATE {unique}INDEX IF NOT EXISTS {} ON {} ({});\n",
+                "CREATE {unique}INDEX IF NOT EXISTS {} ON {} ({});",
                 ident(t, &format!("ix_{}_{col}", t.name)),
                 ident(t, &t.name),
                 ident(t, col)

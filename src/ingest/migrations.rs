@@ -17,17 +17,30 @@ use std::cmp::Ordering;
 pub enum MigrationKey {
     /// A versioned migration: its version as numeric parts.
     Versioned(Vec<u128>),
+    /// A version compared as text, the way diesel orders its folders.
+    Text(String),
     /// Flyway's repeatable migrations run after all versioned ones.
     Repeatable(String),
+}
+
+impl MigrationKey {
+    /// Versioned and textual keys sort among themselves; repeatable last.
+    fn rank(&self) -> u8 {
+        match self {
+            MigrationKey::Versioned(_) => 0,
+            MigrationKey::Text(_) => 1,
+            MigrationKey::Repeatable(_) => 2,
+        }
+    }
 }
 
 impl Ord for MigrationKey {
     fn cmp(&self, other: &Self) -> Ordering {
         match (self, other) {
             (MigrationKey::Versioned(a), MigrationKey::Versioned(b)) => a.cmp(b),
-            (MigrationKey::Versioned(_), MigrationKey::Repeatable(_)) => Ordering::Less,
-            (MigrationKey::Repeatable(_), MigrationKey::Versioned(_)) => Ordering::Greater,
-            (MigrationKey::Repeatable(a), MigrationKey::Repeatable(b)) => a.cmp(b),
+            (MigrationKey::Text(a), MigrationKey::Text(b))
+            | (MigrationKey::Repeatable(a), MigrationKey::Repeatable(b)) => a.cmp(b),
+            _ => self.rank().cmp(&other.rank()),
         }
     }
 }
@@ -115,14 +128,16 @@ pub fn classify_file(file_name: &str) -> FileRole {
 }
 
 /// The version of a diesel migration folder `<version>_<name>`, with the
-/// dashes of the newer `2019-03-01-120000` style removed.
+/// dashes of the newer `2019-03-01-120000` style removed. diesel compares
+/// versions as text, so `2024-03-13_170000_x` (version `20240313`) sorts
+/// between `20240306170000` and `20240605000000`, and so does carve.
 pub fn diesel_folder_key(folder_name: &str) -> Option<MigrationKey> {
     let version = folder_name.split('_').next()?;
     let digits: String = version.chars().filter(|c| *c != '-').collect();
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some(MigrationKey::Versioned(vec![number(&digits)]))
+    Some(MigrationKey::Text(digits))
 }
 
 #[cfg(test)]
@@ -179,6 +194,24 @@ mod tests {
         names.sort_by_key(|n| key(n));
         assert_eq!(names, ["1_z.up.sql", "2_y.up.sql", "10_x.up.sql"]);
         assert!(key("010-create.sql") > key("002-alter.sql"));
+    }
+
+    #[test]
+    fn a_short_diesel_version_sorts_as_text() {
+        let mut folders = vec![
+            "20240605000000_c",
+            "2024-03-13_170000_b",
+            "20240306170000_a",
+        ];
+        folders.sort_by_key(|f| diesel_folder_key(f).unwrap());
+        assert_eq!(
+            folders,
+            [
+                "20240306170000_a",
+                "2024-03-13_170000_b",
+                "20240605000000_c"
+            ]
+        );
     }
 
     #[test]

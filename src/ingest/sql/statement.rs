@@ -206,7 +206,11 @@ fn parser_options(dialect: Dialect) -> ParserOptions {
 pub fn process(raw: &RawStatement<'_>, dialect: Dialect, file: &str) -> StatementOutcome {
     let mut outcome = StatementOutcome::default();
     match classify(raw.text) {
-        Kind::Irrelevant => {}
+        Kind::Irrelevant => {
+            if let Some(d) = dynamic_sql_warning(raw, file) {
+                outcome.diagnostics.push(d);
+            }
+        }
         Kind::Conditional => {
             if let Some((line, column, body)) = conditional_body(raw.text, dialect) {
                 let at_line = raw.line + line - 1;
@@ -402,6 +406,41 @@ fn tsql_pieces(text: &str) -> Option<Vec<(u32, &str)>> {
     }
     pieces.push((previous.0, text[previous.1..].trim_end()));
     Some(pieces)
+}
+
+/// Dynamic SQL (`SET @s = 'ALTER TABLE …'; PREPARE …; EXECUTE …`, T-SQL
+/// `EXEC('…')`) cannot be replayed; say so when it seems to change tables,
+/// since the schema may then differ from the database's.
+fn dynamic_sql_warning(raw: &RawStatement<'_>, file: &str) -> Option<Diagnostic> {
+    let first = leading_words(raw.text, 1);
+    if !matches!(
+        first.first().map(String::as_str),
+        Some("SET" | "PREPARE" | "EXECUTE" | "EXEC" | "DO")
+    ) {
+        return None;
+    }
+    let upper = raw.text.to_ascii_uppercase();
+    let changes_tables = [
+        "ALTER TABLE",
+        "DROP TABLE",
+        "CREATE TABLE",
+        "RENAME TABLE",
+        "DROP FOREIGN KEY",
+        "DROP CONSTRAINT",
+    ]
+    .iter()
+    .any(|k| upper.contains(k));
+    if !changes_tables || !(upper.contains('\'') || upper.starts_with("DO")) {
+        return None;
+    }
+    Some(
+        Diagnostic::warning(
+            "sql-dynamic",
+            "dynamic SQL that seems to change tables is not replayed",
+        )
+        .at(file, raw.line, raw.column)
+        .with_help("check the tables it touches by hand, or compare with --database-url"),
+    )
 }
 
 /// The body of `IF cond [BEGIN] body [END]`: from the first statement
