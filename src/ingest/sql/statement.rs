@@ -252,13 +252,12 @@ fn parse_into(
         .and_then(|mut p| p.parse_statements());
     match parsed {
         Ok(statements) => {
+            let several = statements.len() > 1;
             for statement in &statements {
-                let span = statement.span();
-                let at = if span.start.line == 0 {
-                    line
-                } else {
-                    line + span.start.line as u32 - 1
-                };
+                // A span walks the whole tree: only worth it to tell apart
+                // several statements of one T-SQL batch.
+                let start = if several { statement.span().start.line } else { 0 };
+                let at = if start == 0 { line } else { line + start as u32 - 1 };
                 outcome
                     .changes
                     .extend(changes_of(statement).into_iter().map(|c| (c, at)));
