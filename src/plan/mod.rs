@@ -1,0 +1,5 @@
+//! The plan: `carve.toml`, its validation, and writing it from a proposal.
+
+pub mod load;
+pub mod model;
+pub mod validate;

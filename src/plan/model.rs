@@ -1,0 +1,157 @@
+//! The plan (`carve.toml`) as data. Names keep their position in the file
+//! (`Spanned`) so every validation error can point at a line and column.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub format_version: Spanned<u32>,
+    pub monolith: Monolith,
+    #[serde(default)]
+    pub kafka: KafkaSettings,
+    #[serde(default)]
+    pub services: Vec<PlannedService>,
+    #[serde(default)]
+    pub shared: Vec<SharedDecision>,
+    /// Order exceptions: a service may go before one it depends on.
+    #[serde(default)]
+    pub exceptions: Vec<OrderException>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Monolith {
+    pub name: String,
+    /// Where the schema was read from, relative to the plan's directory.
+    #[serde(default)]
+    pub schema: Vec<String>,
+    pub dialect: String,
+    #[serde(default)]
+    pub database: Option<DatabaseRef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseRef {
+    pub host: String,
+    pub port: u16,
+    pub name: String,
+    #[serde(default)]
+    pub schema: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaSettings {
+    #[serde(default = "default_bootstrap")]
+    pub bootstrap_servers: String,
+    #[serde(default = "default_registry")]
+    pub schema_registry_url: String,
+    #[serde(default = "default_prefix")]
+    pub topic_prefix: String,
+    #[serde(default = "default_format")]
+    pub event_format: Spanned<String>,
+    #[serde(default = "default_partitions")]
+    pub partitions: u32,
+    #[serde(default = "default_replication")]
+    pub replication_factor: u32,
+    #[serde(default = "default_sink")]
+    pub sink: Spanned<String>,
+}
+
+fn default_bootstrap() -> String {
+    "kafka:9092".into()
+}
+fn default_registry() -> String {
+    "http://schema-registry:8081".into()
+}
+fn default_prefix() -> String {
+    "monolith".into()
+}
+fn default_format() -> Spanned<String> {
+    Spanned::new(0..0, "avro".into())
+}
+fn default_partitions() -> u32 {
+    6
+}
+fn default_replication() -> u32 {
+    3
+}
+fn default_sink() -> Spanned<String> {
+    Spanned::new(0..0, "debezium-jdbc".into())
+}
+
+impl Default for KafkaSettings {
+    fn default() -> Self {
+        KafkaSettings {
+            bootstrap_servers: default_bootstrap(),
+            schema_registry_url: default_registry(),
+            topic_prefix: default_prefix(),
+            event_format: default_format(),
+            partitions: default_partitions(),
+            replication_factor: default_replication(),
+            sink: default_sink(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlannedService {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub step: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub tables: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub modules: Vec<Spanned<String>>,
+    /// Re-running the analysis keeps pinned services as they are.
+    #[serde(default)]
+    pub pinned: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedDecision {
+    pub table: Spanned<String>,
+    pub owner: Spanned<String>,
+    /// `replicate` (a compacted topic other services read) or `api`.
+    #[serde(default = "default_strategy")]
+    pub strategy: Spanned<String>,
+}
+
+fn default_strategy() -> Spanned<String> {
+    Spanned::new(0..0, "replicate".into())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderException {
+    pub service: Spanned<String>,
+    /// The service it may precede although it depends on it.
+    pub before: Spanned<String>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+impl Plan {
+    /// The service owning `table`, if any.
+    pub fn owner_of(&self, table: &str) -> Option<&str> {
+        self.services
+            .iter()
+            .find(|s| s.tables.iter().any(|t| t.get_ref() == table))
+            .map(|s| s.name.get_ref().as_str())
+    }
+
+    /// The service a module belongs to, if any.
+    pub fn service_of_module(&self, module: &str) -> Option<&str> {
+        self.services
+            .iter()
+            .find(|s| s.modules.iter().any(|m| m.get_ref() == module))
+            .map(|s| s.name.get_ref().as_str())
+    }
+}
