@@ -1,5 +1,7 @@
 //! The plan: `carve.toml`, its validation, and writing it from a proposal.
 
+pub mod edit;
 pub mod load;
 pub mod model;
 pub mod validate;
+pub mod write;

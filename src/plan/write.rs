@@ -1,0 +1,133 @@
+//! Writing a new plan from a proposal: every section opens with a comment
+//! saying what it is for, so the file explains itself to whoever edits it.
+
+use crate::model::{Dialect, Proposal};
+use std::fmt::Write;
+
+/// What the plan records about the monolith itself.
+#[derive(Debug, Clone)]
+pub struct MonolithInfo {
+    pub name: String,
+    /// Schema sources, relative to where the plan is saved.
+    pub schema: Vec<String>,
+    pub dialect: Dialect,
+}
+
+/// A TOML string literal.
+fn quoted(s: &str) -> String {
+    toml_edit::Value::from(s).to_string().trim().to_string()
+}
+
+fn string_array(items: &[String]) -> String {
+    if items.is_empty() {
+        return "[]".to_string();
+    }
+    if items.len() <= 3 {
+        return format!(
+            "[{}]",
+            items
+                .iter()
+                .map(|i| quoted(i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let mut out = String::from("[\n");
+    for item in items {
+        let _ = writeln!(out, "    {},", quoted(item));
+    }
+    out.push(']');
+    out
+}
+
+fn default_port(dialect: Dialect) -> u16 {
+    match dialect {
+        Dialect::Postgres => 5432,
+        Dialect::Mysql => 3306,
+        Dialect::Mssql => 1433,
+        Dialect::Sqlite => 0,
+    }
+}
+
+/// The plan text for a proposal.
+pub fn render_plan(proposal: &Proposal, monolith: &MonolithInfo) -> String {
+    let mut out = String::new();
+    out.push_str("# carve plan: the services to carve out of the monolith, and in which order.\n");
+    out.push_str("# Edit it by hand or with `carve plan`; carve keeps your comments and layout when it saves.\n");
+    out.push_str("format_version = 1\n\n");
+
+    out.push_str(
+        "# The monolith being carved up: where its schema comes from and the database CDC reads.\n",
+    );
+    out.push_str("[monolith]\n");
+    let _ = writeln!(out, "name = {}", quoted(&monolith.name));
+    let _ = writeln!(out, "schema = {}", string_array(&monolith.schema));
+    let _ = writeln!(out, "dialect = {}", quoted(monolith.dialect.name()));
+    let schema = monolith
+        .dialect
+        .default_schema()
+        .unwrap_or(monolith.name.as_str());
+    let _ = writeln!(
+        out,
+        "database = {{ host = \"monolith-db\", port = {}, name = {}, schema = {} }}\n",
+        default_port(monolith.dialect),
+        quoted(&monolith.name),
+        quoted(schema)
+    );
+
+    out.push_str("# Kafka and Kafka Connect settings used by `carve scaffold`.\n");
+    out.push_str("[kafka]\n");
+    out.push_str("bootstrap_servers = \"kafka:9092\"\n");
+    out.push_str("schema_registry_url = \"http://schema-registry:8081\"\n");
+    out.push_str("topic_prefix = \"monolith\"          # Debezium topic.prefix for the monolith's change events\n");
+    out.push_str("event_format = \"avro\"              # or \"json\"\n");
+    out.push_str("partitions = 6\n");
+    out.push_str("replication_factor = 3\n");
+    out.push_str("sink = \"debezium-jdbc\"             # or \"confluent-jdbc\": writes service data back to the monolith\n");
+
+    out.push_str("\n# The services, in extraction order (step 1 goes first). Each table has exactly one owner;\n");
+    out.push_str("# modules move with the service. `pinned = true` keeps a service as it is when the analysis re-runs.\n");
+    let step_of = |name: &str| {
+        proposal
+            .order
+            .iter()
+            .find(|s| s.service == name)
+            .map(|s| s.step)
+    };
+    let mut services: Vec<_> = proposal.services.iter().collect();
+    services.sort_by_key(|s| (step_of(&s.name).unwrap_or(u32::MAX), s.name.clone()));
+    for (i, service) in services.iter().enumerate() {
+        let step = step_of(&service.name).unwrap_or(i as u32 + 1);
+        let reason = proposal
+            .order
+            .iter()
+            .find(|s| s.service == service.name)
+            .map(|s| s.reason.as_str())
+            .unwrap_or("");
+        out.push_str("\n[[services]]\n");
+        let _ = writeln!(out, "name = {}", quoted(&service.name));
+        if reason.is_empty() {
+            let _ = writeln!(out, "step = {step}");
+        } else {
+            let _ = writeln!(out, "step = {step}  # {}", reason.replace('\n', " "));
+        }
+        let _ = writeln!(out, "tables = {}", string_array(&service.tables));
+        let _ = writeln!(out, "modules = {}", string_array(&service.modules));
+        out.push_str("pinned = false\n");
+    }
+
+    out.push_str("\n# Tables other services read: the owner publishes them (strategy \"replicate\": a compacted\n");
+    out.push_str("# topic readers keep a copy of; \"api\": readers call the owner).\n");
+    for shared in &proposal.shared_tables {
+        out.push_str("\n[[shared]]\n");
+        let _ = writeln!(out, "table = {}", quoted(&shared.table));
+        let _ = writeln!(out, "owner = {}", quoted(&shared.owner));
+        let _ = writeln!(out, "strategy = \"replicate\"  # {}", shared.reason);
+    }
+
+    out.push_str(
+        "\n# Order exceptions: a service that may go before one it depends on, and why.\n",
+    );
+    out.push_str("# [[exceptions]]\n# service = \"orders\"\n# before = \"payments\"\n# reason = \"payments reads orders through the API until step 3\"\n");
+    out
+}
