@@ -1,5 +1,6 @@
 //! The plan: `carve.toml`, its validation, and writing it from a proposal.
 
+pub mod check;
 pub mod edit;
 pub mod load;
 pub mod model;

@@ -1,0 +1,131 @@
+//! `carve check`'s rules: the code, as analyzed now, against the plan.
+//!
+//! A module may read and write its own service's tables, and read tables the
+//! plan shares; anything else crosses a planned boundary.
+
+use super::model::Plan;
+use crate::model::{AccessMode, Codebase, Schema, SourceLocation};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ViolationKind {
+    /// A module reads or writes a table another service owns, unshared.
+    ForeignTableAccess,
+    /// A table of the schema that no service owns.
+    UnplannedTable,
+    /// A module of the code that belongs to no service.
+    UnassignedModule,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Violation {
+    pub kind: ViolationKind,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    /// Where it happens: the query or call sites (file:line).
+    pub evidence: Vec<SourceLocation>,
+}
+
+/// Every boundary the code crosses, sorted.
+pub fn check(plan: &Plan, schema: &Schema, code: &Codebase) -> Vec<Violation> {
+    let owner: BTreeMap<&str, &str> = plan
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.tables
+                .iter()
+                .map(move |t| (t.get_ref().as_str(), s.name.get_ref().as_str()))
+        })
+        .collect();
+    let module_service: BTreeMap<&str, &str> = plan
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.modules
+                .iter()
+                .map(move |m| (m.get_ref().as_str(), s.name.get_ref().as_str()))
+        })
+        .collect();
+    let shared: BTreeSet<&str> = plan
+        .shared
+        .iter()
+        .map(|s| s.table.get_ref().as_str())
+        .collect();
+    let mut violations = Vec::new();
+
+    for table in &schema.tables {
+        if !owner.contains_key(table.name.as_str()) {
+            violations.push(Violation {
+                kind: ViolationKind::UnplannedTable,
+                message: format!(
+                    "table `{}` is not in the plan; add it to a service",
+                    table.name
+                ),
+                module: None,
+                table: Some(table.name.clone()),
+                evidence: table.source.iter().cloned().collect(),
+            });
+        }
+    }
+    for module in &code.modules {
+        let Some(service) = module_service.get(module.name.as_str()) else {
+            // Modules that touch no table may stay in the monolith's shell.
+            if !module.accesses.is_empty() {
+                violations.push(Violation {
+                    kind: ViolationKind::UnassignedModule,
+                    message: format!(
+                        "module `{}` accesses tables but belongs to no service; add it to one",
+                        module.name
+                    ),
+                    module: Some(module.name.clone()),
+                    table: None,
+                    evidence: vec![SourceLocation {
+                        file: module.file.clone(),
+                        line: 1,
+                    }],
+                });
+            }
+            continue;
+        };
+        for access in &module.accesses {
+            let Some(table_owner) = owner.get(access.table.as_str()) else {
+                continue;
+            };
+            if table_owner == service {
+                continue;
+            }
+            let allowed_read =
+                access.mode == AccessMode::Read && shared.contains(access.table.as_str());
+            if allowed_read {
+                continue;
+            }
+            let verb = if access.mode == AccessMode::Write {
+                "writes"
+            } else {
+                "reads"
+            };
+            let how = if access.mode == AccessMode::Read {
+                "; share it in the plan or go through the owner's API or events"
+            } else {
+                "; only the owner may write it"
+            };
+            violations.push(Violation {
+                kind: ViolationKind::ForeignTableAccess,
+                message: format!(
+                    "`{}` (service `{service}`) {verb} `{}`, owned by `{table_owner}`{how}",
+                    module.name, access.table
+                ),
+                module: Some(module.name.clone()),
+                table: Some(access.table.clone()),
+                evidence: access.evidence.clone(),
+            });
+        }
+    }
+    violations.sort();
+    violations
+}
