@@ -256,8 +256,16 @@ fn parse_into(
             for statement in &statements {
                 // A span walks the whole tree: only worth it to tell apart
                 // several statements of one T-SQL batch.
-                let start = if several { statement.span().start.line } else { 0 };
-                let at = if start == 0 { line } else { line + start as u32 - 1 };
+                let start = if several {
+                    statement.span().start.line
+                } else {
+                    0
+                };
+                let at = if start == 0 {
+                    line
+                } else {
+                    line + start as u32 - 1
+                };
                 outcome
                     .changes
                     .extend(changes_of(statement).into_iter().map(|c| (c, at)));
