@@ -41,9 +41,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// The monolith's checkout; its schema is found by itself.
-    #[arg(default_value = ".")]
-    pub path: PathBuf,
+    /// The monolith's checkout: its schema and Rust code are found by themselves
+    /// [default: . unless --schema or --database-url is given].
+    pub path: Option<PathBuf>,
 
     /// A schema file or folder to read instead of searching PATH (repeatable):
     /// .sql dumps, migration folders, SSDT projects, diesel schema.rs.
@@ -70,6 +70,40 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+
+    /// The signals to weigh: fk, inferred-fk, code, co-access, deps, names (comma-separated), or all.
+    #[arg(long, value_name = "LIST", default_value = "all")]
+    pub signals: String,
+
+    /// Ask for exactly this many services.
+    #[arg(long, value_name = "K")]
+    pub services: Option<usize>,
+
+    /// Community detection algorithm.
+    #[arg(long, value_enum, default_value_t = AlgorithmArg::Leiden)]
+    pub algorithm: AlgorithmArg,
+
+    /// Compare the proposal with a grouping you already have: CSV `table,group` or TOML `[groups]`.
+    #[arg(long, value_name = "FILE")]
+    pub truth: Option<PathBuf>,
+
+    /// Read the schema only; skip the Rust code and the proposal.
+    #[arg(long)]
+    pub schema_only: bool,
+
+    /// Save the proposal as an editable plan (refuses to overwrite an existing file without --force).
+    #[arg(long, value_name = "FILE")]
+    pub write_plan: Option<PathBuf>,
+
+    /// With --write-plan: overwrite an existing plan.
+    #[arg(long, requires = "write_plan")]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlgorithmArg {
+    Leiden,
+    Louvain,
 }
 
 /// Arguments of commands that are not built yet; accepted so scripts can

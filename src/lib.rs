@@ -4,6 +4,7 @@ pub mod analysis;
 pub mod cli;
 pub mod commands;
 pub mod exit;
+pub mod fsutil;
 pub mod ingest;
 pub mod model;
 pub mod plan;

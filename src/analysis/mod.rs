@@ -1,3 +1,332 @@
 //! From the model to a proposal: the weighted graph of signals, clustering,
 //! ownership, the extraction order, metrics and agreement with a known
 //! grouping.
+//!
+//! [`propose`] runs, in order:
+//! 1. `graph`: one node per table (partitions merged into their table),
+//!    edges weighted by the signals switched on; links to much-referenced
+//!    tables are damped (`hubs`).
+//! 2. `partition`: Leiden (or Louvain) communities at resolution 1; hubs
+//!    placed with most of their links; tables without links attached by
+//!    schema or name; services too small to stand alone folded into their
+//!    neighbor; or, with `--services K`, exactly K services.
+//! 3. `naming`, `ownership` (modules follow the tables they write; modules
+//!    touching no table follow their dependencies, else stay in the
+//!    monolith and are listed in no service), `order` (extraction steps and
+//!    cycles), `metrics` and `explain`.
+//!
+//! Everything is deterministic: tables are numbered by name, the clustering
+//! has no randomness, maps are ordered and sums run in a fixed order, so
+//! the same input gives byte-identical JSON.
+
+mod agreement;
+pub mod cluster;
+mod explain;
+mod graph;
+mod hubs;
+mod infer;
+mod metrics;
+mod naming;
+pub mod order;
+mod ownership;
+mod partition;
+mod signals;
+mod tables;
+mod truth;
+mod words;
+
+pub use agreement::{
+    adjusted_mutual_information, adjusted_rand_index, agreement, mojo_distance, mojo_fm,
+};
+pub use cluster::Algorithm;
+pub use infer::inferred_foreign_keys;
+pub use signals::{ParseSignalError, Signal};
+pub use truth::{read_truth, Truth, TruthError};
+
+use crate::model::{
+    AccessMode, AccessVia, Codebase, Explanation, Proposal, Schema, Service, SharedTable,
+};
+use order::Evidence;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What to weigh and how to cut.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalysisOptions {
+    /// The signals to use (`--signals`); default all.
+    pub signals: BTreeSet<Signal>,
+    /// Exactly this many services (`--services K`) when the schema allows;
+    /// 0 counts as 1, more than the number of tables as that number.
+    pub services: Option<usize>,
+    pub algorithm: Algorithm,
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> Self {
+        AnalysisOptions {
+            signals: Signal::all(),
+            services: None,
+            algorithm: Algorithm::Leiden,
+        }
+    }
+}
+
+/// Proposes services for a schema and (possibly empty) codebase.
+pub fn propose(schema: &Schema, code: &Codebase, options: &AnalysisOptions) -> Proposal {
+    let tables = tables::Tables::new(schema);
+    if tables.len() == 0 {
+        return Proposal::default();
+    }
+    let signals = &options.signals;
+    let inferred = if signals.contains(&Signal::InferredForeignKeys) {
+        inferred_foreign_keys(schema)
+    } else {
+        Vec::new()
+    };
+    let graph = graph::build(&tables, schema, code, &inferred, signals);
+    let writes: Vec<BTreeSet<usize>> = code
+        .modules
+        .iter()
+        .map(|m| {
+            m.accesses
+                .iter()
+                .filter(|a| a.mode == AccessMode::Write && a.via == AccessVia::Direct)
+                .filter_map(|a| tables.find(&a.table))
+                .map(|t| tables.unit_of[t])
+                .collect()
+        })
+        .collect();
+    let part = partition::partition(
+        &tables,
+        schema,
+        &graph,
+        options.algorithm,
+        options.services,
+        &writes,
+    );
+
+    // Centrality: weighted degree inside the service.
+    let mut inner_strength = vec![0.0; tables.units.len()];
+    for &(a, b, w) in &graph.edges {
+        if part.of_unit[a] == part.of_unit[b] {
+            inner_strength[a] += w;
+            inner_strength[b] += w;
+        }
+    }
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); part.count];
+    for t in 0..tables.len() {
+        members[part.of_unit[tables.unit_of[t]]].push(t);
+    }
+    // The aggregate root first: the table most referenced from its own
+    // service (`orders` before `order_items`), then the best linked.
+    let mut referenced_inside = vec![0usize; tables.len()];
+    let keys = tables
+        .tables
+        .iter()
+        .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t.name.as_str(), fk)))
+        .chain(inferred.iter().map(|(t, fk)| (t.as_str(), fk)));
+    for (from, fk) in keys {
+        if let (Some(a), Some(b)) = (tables.find(from), tables.find(&fk.references.table)) {
+            let (ua, ub) = (tables.unit_of[a], tables.unit_of[b]);
+            if ua != ub && part.of_unit[ua] == part.of_unit[ub] {
+                referenced_inside[b] += 1;
+            }
+        }
+    }
+    let central: Vec<Vec<usize>> = members
+        .iter()
+        .map(|list| {
+            let mut sorted = list.clone();
+            sorted.sort_by(|&x, &y| {
+                let (ux, uy) = (tables.unit_of[x], tables.unit_of[y]);
+                (tables.unit_head(ux) != x)
+                    .cmp(&(tables.unit_head(uy) != y))
+                    .then(referenced_inside[y].cmp(&referenced_inside[x]))
+                    .then(inner_strength[uy].total_cmp(&inner_strength[ux]))
+                    .then(tables.name(x).cmp(tables.name(y)))
+            });
+            sorted
+        })
+        .collect();
+    let inputs: Vec<naming::NamingInput> = (0..part.count)
+        .map(|s| naming::NamingInput {
+            tables: members[s].iter().map(|&t| tables.name(t)).collect(),
+            central: central[s].iter().map(|&t| tables.name(t)).collect(),
+        })
+        .collect();
+    let raw_names = naming::name_services(&inputs, schema.dialect.default_schema());
+
+    // Renumber services in name order.
+    let mut by_name: Vec<usize> = (0..part.count).collect();
+    by_name.sort_by(|&a, &b| raw_names[a].cmp(&raw_names[b]));
+    let mut rank = vec![0; part.count];
+    for (r, &s) in by_name.iter().enumerate() {
+        rank[s] = r;
+    }
+    let names: Vec<String> = by_name.iter().map(|&s| raw_names[s].clone()).collect();
+    let table_service: Vec<usize> = (0..tables.len())
+        .map(|t| rank[part.of_unit[tables.unit_of[t]]])
+        .collect();
+    let central_table: Vec<&str> = by_name
+        .iter()
+        .map(|&s| tables.name(central[s][0]))
+        .collect();
+
+    let modules = ownership::place_modules(&tables, code, &table_service, &names);
+    let module_service: Vec<Option<usize>> = modules.iter().map(|m| m.0).collect();
+
+    let dependencies = service_dependencies(
+        &tables,
+        code,
+        &inferred,
+        &table_service,
+        &module_service,
+        &names,
+    );
+    let (order, cycles) = order::extraction_order(&names, &dependencies);
+
+    let metrics = metrics::compute(&metrics::Inputs {
+        tables: &tables,
+        code,
+        graph: &graph,
+        table_service: &table_service,
+        module_service: &module_service,
+        services: names.len(),
+    });
+
+    let explainer = explain::Explainer::new(explain::Context {
+        tables: &tables,
+        code,
+        signals,
+        inferred: &inferred,
+        graph: &graph,
+        table_service: &table_service,
+        names: &names,
+        modules: &modules,
+        hubs: &part.hubs,
+        isolated: &part.isolated,
+        default_schema: schema.dialect.default_schema(),
+    });
+    let mut explanations: Vec<Explanation> = (0..tables.len())
+        .map(|t| Explanation {
+            kind: "table".to_string(),
+            name: tables.name(t).to_string(),
+            service: names[table_service[t]].clone(),
+            evidence: explainer.table(t),
+        })
+        .collect();
+    explanations.extend(code.modules.iter().enumerate().map(|(m, module)| {
+        Explanation {
+            kind: "module".to_string(),
+            name: module.name.clone(),
+            service: module_service[m]
+                .map(|s| names[s].clone())
+                .unwrap_or_default(),
+            evidence: explainer.module_reason(m),
+        }
+    }));
+    explanations.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
+
+    let services: Vec<Service> = (0..names.len())
+        .map(|s| {
+            let mut service_tables: Vec<String> = (0..tables.len())
+                .filter(|&t| table_service[t] == s)
+                .map(|t| tables.name(t).to_string())
+                .collect();
+            service_tables.sort();
+            let mut service_modules: Vec<String> = code
+                .modules
+                .iter()
+                .enumerate()
+                .filter(|(m, _)| module_service[*m] == Some(s))
+                .map(|(_, module)| module.name.clone())
+                .collect();
+            service_modules.sort();
+            let reads_from: Vec<String> = dependencies
+                .keys()
+                .filter(|(from, _)| *from == names[s])
+                .map(|(_, to)| to.clone())
+                .collect();
+            Service {
+                name: names[s].clone(),
+                rationale: explainer.rationale(s, central_table[s], service_modules.len()),
+                tables: service_tables,
+                modules: service_modules,
+                reads_from,
+            }
+        })
+        .collect();
+
+    let mut shared_tables: Vec<SharedTable> = (0..tables.len())
+        .filter(|&t| part.hubs[tables.unit_of[t]])
+        .map(|t| SharedTable {
+            table: tables.name(t).to_string(),
+            owner: names[table_service[t]].clone(),
+            reason: "hub".to_string(),
+        })
+        .collect();
+    shared_tables.sort_by(|a, b| a.table.cmp(&b.table));
+
+    Proposal {
+        services,
+        shared_tables,
+        order,
+        cycles,
+        metrics,
+        explanations,
+    }
+}
+
+/// Evidence that one service depends on another: declared foreign keys
+/// (and inferred ones when that signal is on) from its tables to the
+/// other's, and its modules' reads and writes of the other's tables
+/// (distinct module–table–mode triples, direct or through calls).
+fn service_dependencies(
+    tables: &tables::Tables,
+    code: &Codebase,
+    inferred: &[(String, crate::model::ForeignKey)],
+    table_service: &[usize],
+    module_service: &[Option<usize>],
+    names: &[String],
+) -> BTreeMap<(String, String), Evidence> {
+    let mut raw: BTreeMap<(usize, usize), Evidence> = BTreeMap::new();
+    for (t, table) in tables.tables.iter().enumerate() {
+        for fk in &table.foreign_keys {
+            if let Some(r) = tables.find(&fk.references.table) {
+                let (a, b) = (table_service[t], table_service[r]);
+                if a != b {
+                    raw.entry((a, b)).or_default().foreign_keys += 1;
+                }
+            }
+        }
+    }
+    for (from, fk) in inferred {
+        if let (Some(t), Some(r)) = (tables.find(from), tables.find(&fk.references.table)) {
+            let (a, b) = (table_service[t], table_service[r]);
+            if a != b {
+                raw.entry((a, b)).or_default().inferred_foreign_keys += 1;
+            }
+        }
+    }
+    for (m, module) in code.modules.iter().enumerate() {
+        let Some(a) = module_service[m] else {
+            continue;
+        };
+        let mut seen: BTreeSet<(usize, AccessMode)> = BTreeSet::new();
+        for access in &module.accesses {
+            let Some(t) = tables.find(&access.table) else {
+                continue;
+            };
+            let b = table_service[t];
+            if a != b && seen.insert((t, access.mode)) {
+                let evidence = raw.entry((a, b)).or_default();
+                match access.mode {
+                    AccessMode::Read => evidence.reads += 1,
+                    AccessMode::Write => evidence.writes += 1,
+                }
+            }
+        }
+    }
+    raw.into_iter()
+        .map(|((a, b), e)| ((names[a].clone(), names[b].clone()), e))
+        .collect()
+}

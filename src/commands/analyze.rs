@@ -1,53 +1,129 @@
-//! `carve analyze`: read the schema and report it.
+//! `carve analyze`: read the schema and the code, propose services, report.
 
-use crate::cli::{AnalyzeArgs, Format};
+use crate::analysis::{self, Algorithm, AnalysisOptions, Signal};
+use crate::cli::{AlgorithmArg, AnalyzeArgs, Format};
 use crate::exit::ExitStatus;
-use crate::ingest::{load_schema, LoadError, SchemaRequest};
+use crate::ingest::{self, load_schema, LoadError, LoadedSchema, SchemaRequest};
+use crate::model::{Codebase, Diagnostic, Severity};
+use crate::plan::write::{render_plan, MonolithInfo};
 use crate::printer::Printer;
 use crate::report::{self, AnalyzeReport};
+use std::path::{Path, PathBuf};
+
+/// `analyze`'s arguments, resolved once.
+struct Settings {
+    request: SchemaRequest,
+    /// Where to read Rust code from; `None` skips code and proposal.
+    code_root: Option<PathBuf>,
+    propose: bool,
+    options: AnalysisOptions,
+    truth: Option<PathBuf>,
+    write_plan: Option<PathBuf>,
+    force: bool,
+    format: Format,
+}
+
+fn settings(args: &AnalyzeArgs) -> Result<Settings, String> {
+    let explicit_schema = !args.schema.is_empty() || args.database_url.is_some();
+    let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    let signals = Signal::parse_list(&args.signals).map_err(|e| e.to_string())?;
+    let code_root = match (&args.path, explicit_schema, args.schema_only) {
+        (_, _, true) => None,
+        (Some(path), _, _) => Some(path.clone()),
+        (None, false, _) => Some(root.clone()),
+        (None, true, _) => None,
+    };
+    Ok(Settings {
+        request: SchemaRequest {
+            root,
+            schema_paths: args.schema.clone(),
+            database_url: args.database_url.clone(),
+            db_schemas: args.db_schema.clone(),
+            dialect: args.dialect.map(Into::into),
+        },
+        code_root,
+        propose: !args.schema_only,
+        options: AnalysisOptions {
+            signals,
+            services: args.services,
+            algorithm: match args.algorithm {
+                AlgorithmArg::Leiden => Algorithm::Leiden,
+                AlgorithmArg::Louvain => Algorithm::Louvain,
+            },
+        },
+        truth: args.truth.clone(),
+        write_plan: args.write_plan.clone(),
+        force: args.force,
+        format: args.format,
+    })
+}
 
 pub fn run(args: &AnalyzeArgs, printer: &Printer) -> ExitStatus {
-    let request = SchemaRequest {
-        root: args.path.clone(),
-        schema_paths: args.schema.clone(),
-        database_url: args.database_url.clone(),
-        db_schemas: args.db_schema.clone(),
-        dialect: args.dialect.map(Into::into),
-    };
-    let loaded = match load_schema(&request) {
-        Ok(loaded) => loaded,
-        Err(error) => {
-            if let LoadError::NoTables(_, diagnostics) = &error {
-                for d in diagnostics.iter().take(10) {
-                    let at = match (&d.file, d.line) {
-                        (Some(f), Some(l)) => format!("{f}:{l}: "),
-                        (Some(f), None) => format!("{f}: "),
-                        _ => String::new(),
-                    };
-                    printer.note(&format!(
-                        "{}[{}] {at}{}",
-                        severity_label(d),
-                        d.code,
-                        d.message
-                    ));
-                }
-            }
-            let message = match &error {
-                LoadError::Live(e) => format!("{e:#}"),
-                other => other.to_string(),
-            };
-            printer.error(&message, Some(error.help()));
+    let settings = match settings(args) {
+        Ok(s) => s,
+        Err(message) => {
+            printer.error(&message, Some("see `carve analyze --help`"));
             return ExitStatus::Error;
         }
     };
+    let mut loaded = match load_schema(&settings.request) {
+        Ok(loaded) => loaded,
+        Err(error) => return report_load_error(&error, printer),
+    };
+    let codebase = settings.code_root.as_deref().map(|root| {
+        let (code, diagnostics) = ingest::rust::read_codebase(root, &loaded.schema);
+        loaded.diagnostics.extend(diagnostics);
+        code
+    });
+    let empty = Codebase::default();
+    let proposal = settings.propose.then(|| {
+        analysis::propose(
+            &loaded.schema,
+            codebase.as_ref().unwrap_or(&empty),
+            &settings.options,
+        )
+    });
+    let agreement = match (&settings.truth, &proposal) {
+        (Some(path), Some(proposal)) => match analysis::read_truth(path) {
+            Ok(truth) => Some(analysis::agreement(proposal, &truth)),
+            Err(error) => {
+                printer.error(
+                    &error.to_string(),
+                    Some("the truth file is CSV `table,group` or TOML `[groups]`"),
+                );
+                return ExitStatus::Error;
+            }
+        },
+        _ => None,
+    };
+    if let (Some(path), Some(proposal)) = (&settings.write_plan, &proposal) {
+        if let Err(message) = write_plan(path, settings.force, proposal, &loaded, &settings.request)
+        {
+            printer.error(
+                &message,
+                Some("pass --force to replace it, or pick another file"),
+            );
+            return ExitStatus::Error;
+        }
+        printer.note(&format!("wrote the plan to {}", path.display()));
+    }
+    let signals = settings.propose.then(|| {
+        settings
+            .options
+            .signals
+            .iter()
+            .map(|s| s.name())
+            .collect::<Vec<_>>()
+            .join(",")
+    });
     let report = AnalyzeReport {
         loaded: &loaded,
-        codebase: None,
-        proposal: None,
-        agreement: None,
-        signals: None,
+        codebase: codebase.as_ref(),
+        proposal: proposal.as_ref(),
+        agreement: agreement.as_ref(),
+        signals,
     };
-    let text = match args.format {
+    let text = match settings.format {
         Format::Human => report::human::render(&report, printer.color),
         Format::Json => report::json::render(&report),
         Format::Markdown => report::markdown::render(&report),
@@ -58,10 +134,66 @@ pub fn run(args: &AnalyzeArgs, printer: &Printer) -> ExitStatus {
     ExitStatus::Success
 }
 
-fn severity_label(d: &crate::model::Diagnostic) -> &'static str {
+fn report_load_error(error: &LoadError, printer: &Printer) -> ExitStatus {
+    if let LoadError::NoTables(_, diagnostics) = error {
+        for d in diagnostics.iter().take(10) {
+            let at = match (&d.file, d.line) {
+                (Some(f), Some(l)) => format!("{f}:{l}: "),
+                (Some(f), None) => format!("{f}: "),
+                _ => String::new(),
+            };
+            printer.note(&format!(
+                "{}[{}] {at}{}",
+                severity_label(d),
+                d.code,
+                d.message
+            ));
+        }
+    }
+    let message = match error {
+        LoadError::Live(e) => format!("{e:#}"),
+        other => other.to_string(),
+    };
+    printer.error(&message, Some(error.help()));
+    ExitStatus::Error
+}
+
+/// Saves the proposal as a plan, never clobbering without `--force` and
+/// never leaving a half-written file.
+fn write_plan(
+    path: &Path,
+    force: bool,
+    proposal: &crate::model::Proposal,
+    loaded: &LoadedSchema,
+    request: &SchemaRequest,
+) -> Result<(), String> {
+    if path.exists() && !force {
+        return Err(format!("{} already exists", path.display()));
+    }
+    let root = request
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| request.root.clone());
+    let name = root
+        .file_name()
+        .map_or("monolith".to_string(), |n| n.to_string_lossy().to_string());
+    let info = MonolithInfo {
+        name: heck::ToKebabCase::to_kebab_case(name.as_str()),
+        schema: loaded
+            .used
+            .iter()
+            .map(|u| u.split(" (").next().unwrap_or(u).to_string())
+            .collect(),
+        dialect: loaded.schema.dialect,
+    };
+    crate::fsutil::write_atomically(path, render_plan(proposal, &info).as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn severity_label(d: &Diagnostic) -> &'static str {
     match d.severity {
-        crate::model::Severity::Error => "error",
-        crate::model::Severity::Warning => "warning",
-        crate::model::Severity::Info => "info",
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
     }
 }

@@ -87,8 +87,15 @@ pub fn render(report: &AnalyzeReport<'_>, color: bool) -> String {
         }
     }
 
-    let _ = writeln!(out, "\n{}Tables{}", s.bold, s.reset);
-    for table in schema.tables.iter().take(MAX_TABLES) {
+    let max_tables = if report.proposal.is_some() {
+        0
+    } else {
+        MAX_TABLES
+    };
+    if max_tables > 0 {
+        let _ = writeln!(out, "\n{}Tables{}", s.bold, s.reset);
+    }
+    for table in schema.tables.iter().take(max_tables) {
         let mut targets: Vec<&str> = table
             .foreign_keys
             .iter()
@@ -104,7 +111,7 @@ pub fn render(report: &AnalyzeReport<'_>, color: bool) -> String {
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }
-    if schema.tables.len() > MAX_TABLES {
+    if max_tables > 0 && schema.tables.len() > max_tables {
         let _ = writeln!(
             out,
             "  … and {} more (--format json lists them all)",
@@ -112,8 +119,112 @@ pub fn render(report: &AnalyzeReport<'_>, color: bool) -> String {
         );
     }
 
+    if let Some(code) = report.codebase {
+        let with_access = code
+            .modules
+            .iter()
+            .filter(|m| !m.accesses.is_empty())
+            .count();
+        let _ = writeln!(
+            out,
+            "\n{}Code{}: {} crates, {} modules, {} of them touch tables",
+            s.bold,
+            s.reset,
+            code.crates.len(),
+            code.modules.len(),
+            with_access
+        );
+    }
+    if let Some(proposal) = report.proposal {
+        render_proposal(&mut out, report, proposal, &s);
+    }
     render_diagnostics(&mut out, &loaded.diagnostics, &s);
     out
+}
+
+fn render_proposal(
+    out: &mut String,
+    report: &AnalyzeReport<'_>,
+    proposal: &crate::model::Proposal,
+    s: &Style,
+) {
+    let _ = writeln!(
+        out,
+        "\n{}Services{} ({})",
+        s.bold,
+        s.reset,
+        proposal.services.len()
+    );
+    for step in &proposal.order {
+        let Some(service) = proposal.services.iter().find(|x| x.name == step.service) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "  {}{}. {}{}  {} tables, {} modules",
+            s.bold,
+            step.step,
+            service.name,
+            s.reset,
+            service.tables.len(),
+            service.modules.len()
+        );
+        let _ = writeln!(out, "     tables: {}", service.tables.join(", "));
+        if !service.modules.is_empty() {
+            let shown: Vec<&str> = service.modules.iter().take(6).map(String::as_str).collect();
+            let more = service.modules.len().saturating_sub(6);
+            let _ = writeln!(
+                out,
+                "     modules: {}{}",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" … +{more}")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        let _ = writeln!(out, "     {}why:{} {}", s.dim, s.reset, service.rationale);
+        let _ = writeln!(out, "     {}order:{} {}", s.dim, s.reset, step.reason);
+    }
+    for cycle in &proposal.cycles {
+        let _ = writeln!(
+            out,
+            "  {}cycle{} {}: break {} → {} ({})",
+            s.yellow,
+            s.reset,
+            cycle.services.join(" ↔ "),
+            cycle.weakest_link.0,
+            cycle.weakest_link.1,
+            cycle.reason
+        );
+    }
+    if !proposal.shared_tables.is_empty() {
+        let _ = writeln!(out, "\n{}Shared tables{}", s.bold, s.reset);
+        for shared in &proposal.shared_tables {
+            let _ = writeln!(
+                out,
+                "  {:<32} owner {} ({})",
+                shared.table, shared.owner, shared.reason
+            );
+        }
+    }
+    let m = &proposal.metrics;
+    let _ = writeln!(
+        out,
+        "\n{}Metrics{}: modularity {:.3}, cross-service FKs {}, cross-service accesses {}, ICP {:.3}, IFN {:.2}, NED {:.3}",
+        s.bold, s.reset, m.modularity, m.cross_service_foreign_keys, m.cross_service_accesses, m.icp, m.ifn, m.ned
+    );
+    if let Some(a) = report.agreement {
+        let _ = writeln!(
+            out,
+            "{}Agreement{}: ARI {:.3}, AMI {:.3}, MoJoFM {:.1}",
+            s.bold, s.reset, a.ari, a.ami, a.mojofm
+        );
+    }
+    if let Some(signals) = &report.signals {
+        let _ = writeln!(out, "  {}signals: {signals}{}", s.dim, s.reset);
+    }
 }
 
 fn render_diagnostics(out: &mut String, diagnostics: &[Diagnostic], s: &Style) {

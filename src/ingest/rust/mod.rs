@@ -1,2 +1,42 @@
 //! Reading the monolith's Rust code: crates, the module tree, module
 //! dependencies and which module reads and writes which table.
+//!
+//! The pipeline: find the workspace's crates ([`workspace`]), read their
+//! module trees with one parse per file in parallel ([`modules`],
+//! [`extract`]), index every name ([`resolve`]), resolve each function's
+//! calls and propagate table accesses along them ([`calls`]), then gather
+//! the result per module ([`assemble`]).
+
+pub mod access;
+pub mod assemble;
+pub mod calls;
+pub mod extract;
+pub mod facts;
+pub mod modules;
+pub mod names;
+pub mod resolve;
+pub mod sql_tables;
+pub mod workspace;
+
+use crate::model::{Codebase, Diagnostic, Schema};
+use std::path::Path;
+
+pub use sql_tables::tables_in_sql;
+
+/// Reads the Rust workspace under `root` and finds which module reads and
+/// writes which table of `schema`. Paths in the result are relative to
+/// `root`; the result is the same for the same input.
+pub fn read_codebase(root: &Path, schema: &Schema) -> (Codebase, Vec<Diagnostic>) {
+    let root = workspace::normalize(root);
+    let tables = names::TableIndex::new(schema);
+    let ws = workspace::read_workspace(&root);
+    let (records, tree_diagnostics) = modules::read_tree(&ws, &root, &tables, schema.dialect);
+    let mut diagnostics = ws.diagnostics.clone();
+    diagnostics.extend(tree_diagnostics);
+    let codebase = assemble::assemble(&root, &ws, records);
+    diagnostics.sort_by(|a, b| {
+        (a.severity, &a.file, a.line, a.column, &a.code, &a.message)
+            .cmp(&(b.severity, &b.file, b.line, b.column, &b.code, &b.message))
+    });
+    (codebase, diagnostics)
+}

@@ -1,0 +1,412 @@
+//! The weighted table graph: one node per unit (a table with its
+//! partitions), one undirected edge per pair of units with evidence that
+//! they belong together, weighted by how strong that evidence is.
+//!
+//! Weights are relative to one declared foreign key to a table nothing else
+//! references (1.0). Links to a table are damped by how many tables link to
+//! it ([`specificity`]), which keeps hubs from gluing everything together.
+//! Signals that link whole groups (a module's tables, a co-access set, a
+//! schema) spread a fixed budget over the group's pairs, `budget / (n − 1)`
+//! each, so a table's pull from one group does not grow with its size.
+
+use super::hubs::specificity;
+use super::signals::Signal;
+use super::tables::Tables;
+use super::words::{bare, compact, key, schema_of};
+use crate::model::{AccessMode, AccessVia, Codebase, ForeignKey, Schema};
+use petgraph::graph::{NodeIndex, UnGraph};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The first declared foreign key from one table to another.
+const FOREIGN_KEY: f64 = 1.0;
+/// Each further declared foreign key between the same two tables.
+const FOREIGN_KEY_MORE: f64 = 0.5;
+/// An inferred foreign key is a guess: it counts a bit less.
+const INFERRED_KEY: f64 = 0.7;
+const INFERRED_KEY_MORE: f64 = 0.35;
+/// Budget of the sibling links around one table: tables that reference the
+/// same table, or are referenced by the same one, are a little related
+/// (they are two steps apart). This densifies sparse foreign-key trees, on
+/// which modularity otherwise shatters a domain into many small pieces.
+const SIBLING: f64 = 0.25;
+/// Budget of one module's tables, each weighted by how the module touches
+/// it ([`access_weight`]).
+const CODE: f64 = 2.0;
+/// Budget of one co-access set (tables used by one function).
+const CO_ACCESS: f64 = 0.5;
+/// Budget of one module dependency, spread over the two modules' tables.
+const DEPENDENCY: f64 = 0.3;
+/// Budget of one schema.
+const SCHEMA: f64 = 1.0;
+/// A table whose name extends another's (`order_items` ~ `orders`).
+const STEM: f64 = 0.6;
+/// Groups larger than this say little about which of their tables belong
+/// together (a module touching every table) and would cost n² edges.
+const MAX_GROUP: usize = 300;
+/// Past `2 × SCHEMA_RING + 1` tables a schema links each table to this many
+/// neighbors on each side in name order only, to stay linear.
+const SCHEMA_RING: usize = 32;
+
+/// How strongly a module touching a table ties it to the module's other
+/// tables: writing says more than reading, running the query more than
+/// calling code that does.
+pub(crate) fn access_weight(mode: AccessMode, via: AccessVia) -> f64 {
+    match (mode, via) {
+        (AccessMode::Write, AccessVia::Direct) => 1.0,
+        (AccessMode::Write, AccessVia::Transitive) => 0.5,
+        (AccessMode::Read, AccessVia::Direct) => 0.25,
+        (AccessMode::Read, AccessVia::Transitive) => 0.1,
+    }
+}
+
+/// The table graph over units, edges sorted with `a < b`.
+pub(crate) struct SignalGraph {
+    pub(crate) units: usize,
+    pub(crate) edges: Vec<(usize, usize, f64)>,
+    /// Distinct units each unit is linked to by direct evidence (keys, code,
+    /// co-access), for hub detection.
+    pub(crate) degree: Vec<usize>,
+    /// Those links, `a < b`, sorted.
+    pub(crate) direct: Vec<(usize, usize)>,
+}
+
+impl SignalGraph {
+    /// The petgraph form clustering reads: node `i` is unit `i`.
+    pub(crate) fn to_petgraph(&self) -> UnGraph<(), f64> {
+        let mut graph = UnGraph::with_capacity(self.units, self.edges.len());
+        for _ in 0..self.units {
+            graph.add_node(());
+        }
+        for &(a, b, w) in &self.edges {
+            graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), w);
+        }
+        graph
+    }
+}
+
+/// Accumulates edge weights between units; repeated pairs add up in call
+/// order, so sums are repeatable.
+struct Builder<'t, 'a> {
+    tables: &'t Tables<'a>,
+    weights: HashMap<(usize, usize), f64>,
+    /// Pairs linked by direct evidence, for [`SignalGraph::degree`].
+    direct: BTreeSet<(usize, usize)>,
+}
+
+impl Builder<'_, '_> {
+    fn add(&mut self, a: usize, b: usize, w: f64) {
+        if a != b && w > 0.0 {
+            *self.weights.entry((a.min(b), a.max(b))).or_insert(0.0) += w;
+        }
+    }
+
+    fn add_direct(&mut self, a: usize, b: usize, w: f64) {
+        if a != b && w > 0.0 {
+            self.add(a, b, w);
+            self.direct.insert((a.min(b), a.max(b)));
+        }
+    }
+
+    fn unit(&self, table: &str) -> Option<usize> {
+        self.tables.find(table).map(|t| self.tables.unit_of[t])
+    }
+
+    /// Spreads `budget` over the pairs of a weighted group of units; a
+    /// pair gets the product of its members' weights, so two written
+    /// tables tie more than a written and a read one.
+    fn add_group(&mut self, members: &BTreeMap<usize, f64>, budget: f64) {
+        let n = members.len();
+        if !(2..=MAX_GROUP).contains(&n) {
+            return;
+        }
+        let list: Vec<(usize, f64)> = members.iter().map(|(&u, &w)| (u, w)).collect();
+        let share = budget / (n - 1) as f64;
+        for (i, &(a, wa)) in list.iter().enumerate() {
+            for &(b, wb) in &list[i + 1..] {
+                self.add_direct(a, b, share * wa * wb);
+            }
+        }
+    }
+
+    /// Collects foreign keys as directed unit pairs: the first key between
+    /// two units counts `first`, later ones `more`.
+    fn collect_keys<'k>(
+        &self,
+        keys: impl Iterator<Item = (&'k str, &'k ForeignKey)>,
+        first: f64,
+        more: f64,
+        into: &mut BTreeMap<(usize, usize), f64>,
+    ) {
+        let mut counts: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+        for (from, fk) in keys {
+            if let (Some(a), Some(b)) = (self.unit(from), self.unit(&fk.references.table)) {
+                if a != b {
+                    *counts.entry((a, b)).or_insert(0) += 1;
+                }
+            }
+        }
+        for ((a, b), n) in counts {
+            *into.entry((a, b)).or_insert(0.0) += first + more * (n - 1) as f64;
+        }
+    }
+
+    /// Adds the foreign-key structure: each reference damped by how many
+    /// units reference the same unit, then the sibling links.
+    fn add_structure(&mut self, directed: &BTreeMap<(usize, usize), f64>) {
+        let mut referenced_by = vec![0usize; self.tables.units.len()];
+        for &(_, b) in directed.keys() {
+            referenced_by[b] += 1;
+        }
+        let mut undirected: BTreeMap<(usize, usize), f64> = BTreeMap::new();
+        for (&(a, b), &w) in directed {
+            *undirected.entry((a.min(b), a.max(b))).or_insert(0.0) +=
+                w * specificity(referenced_by[b]);
+        }
+        let mut around: BTreeMap<usize, Vec<(usize, f64)>> = BTreeMap::new();
+        for (&(a, b), &w) in &undirected {
+            self.add_direct(a, b, w);
+            around.entry(a).or_default().push((b, w));
+            around.entry(b).or_default().push((a, w));
+        }
+        // Siblings: Adamic–Adar style, a shared neighbor linked to many
+        // units relates each pair of them less.
+        for list in around.values() {
+            let n = list.len();
+            if !(2..=MAX_GROUP).contains(&n) {
+                continue;
+            }
+            let share = SIBLING / (1.0 + n as f64).ln();
+            for (i, &(a, wa)) in list.iter().enumerate() {
+                for &(c, wc) in &list[i + 1..] {
+                    self.add(a, c, share * (wa * wc).sqrt());
+                }
+            }
+        }
+    }
+}
+
+/// The units each module touches, with the strongest access weight.
+pub(crate) fn module_units(tables: &Tables, code: &Codebase) -> Vec<BTreeMap<usize, f64>> {
+    code.modules
+        .iter()
+        .map(|m| {
+            let mut units: BTreeMap<usize, f64> = BTreeMap::new();
+            for access in &m.accesses {
+                if let Some(t) = tables.find(&access.table) {
+                    let w = access_weight(access.mode, access.via);
+                    let slot = units.entry(tables.unit_of[t]).or_insert(0.0);
+                    *slot = slot.max(w);
+                }
+            }
+            units
+        })
+        .collect()
+}
+
+/// The schema a unit is filed under, unless it is the dialect's default
+/// one (everything would share it).
+pub(crate) fn unit_schema<'a>(
+    tables: &Tables<'a>,
+    schema: &Schema,
+    unit: usize,
+) -> Option<&'a str> {
+    let name = tables.name(tables.unit_head(unit));
+    schema_of(name).filter(|s| Some(*s) != schema.dialect.default_schema())
+}
+
+/// Scales each member of each group by how many groups it appears in.
+fn damp_groups(groups: &mut [BTreeMap<usize, f64>]) {
+    let mut appearances: HashMap<usize, usize> = HashMap::new();
+    for group in groups.iter().filter(|g| g.len() >= 2) {
+        for &u in group.keys() {
+            *appearances.entry(u).or_insert(0) += 1;
+        }
+    }
+    for group in groups.iter_mut() {
+        for (u, w) in group.iter_mut() {
+            *w *= specificity(appearances.get(u).copied().unwrap_or(0));
+        }
+    }
+}
+
+pub(crate) fn build(
+    tables: &Tables,
+    schema: &Schema,
+    code: &Codebase,
+    inferred: &[(String, ForeignKey)],
+    signals: &BTreeSet<Signal>,
+) -> SignalGraph {
+    let mut b = Builder {
+        tables,
+        weights: HashMap::new(),
+        direct: BTreeSet::new(),
+    };
+    let mut directed = BTreeMap::new();
+    if signals.contains(&Signal::ForeignKeys) {
+        let keys = tables
+            .tables
+            .iter()
+            .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t.name.as_str(), fk)));
+        b.collect_keys(keys, FOREIGN_KEY, FOREIGN_KEY_MORE, &mut directed);
+    }
+    if signals.contains(&Signal::InferredForeignKeys) {
+        let keys = inferred.iter().map(|(t, fk)| (t.as_str(), fk));
+        b.collect_keys(keys, INFERRED_KEY, INFERRED_KEY_MORE, &mut directed);
+    }
+    b.add_structure(&directed);
+    let touched = module_units(tables, code);
+    if signals.contains(&Signal::CodeAccess) {
+        let mut groups = touched.clone();
+        damp_groups(&mut groups);
+        for units in &groups {
+            b.add_group(units, CODE);
+        }
+    }
+    if signals.contains(&Signal::CoAccess) {
+        let mut groups: Vec<BTreeMap<usize, f64>> = code
+            .co_access
+            .iter()
+            .map(|set| {
+                set.iter()
+                    .filter_map(|t| b.unit(t))
+                    .map(|u| (u, 1.0))
+                    .collect()
+            })
+            .collect();
+        damp_groups(&mut groups);
+        for units in &groups {
+            b.add_group(units, CO_ACCESS);
+        }
+    }
+    if signals.contains(&Signal::ModuleDependencies) {
+        add_dependencies(&mut b, code, &touched);
+    }
+    if signals.contains(&Signal::Names) {
+        add_names(&mut b, schema);
+    }
+    let mut edges: Vec<(usize, usize, f64)> =
+        b.weights.into_iter().map(|((a, c), w)| (a, c, w)).collect();
+    edges.sort_by_key(|x| (x.0, x.1));
+    let mut degree = vec![0; tables.units.len()];
+    for &(a, c) in &b.direct {
+        degree[a] += 1;
+        degree[c] += 1;
+    }
+    SignalGraph {
+        units: tables.units.len(),
+        edges,
+        degree,
+        direct: b.direct.into_iter().collect(),
+    }
+}
+
+/// A module depending on another links their tables weakly.
+fn add_dependencies(b: &mut Builder, code: &Codebase, touched: &[BTreeMap<usize, f64>]) {
+    let index: HashMap<&str, usize> = code
+        .modules
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.name.as_str(), i))
+        .collect();
+    for (i, m) in code.modules.iter().enumerate() {
+        for dep in &m.depends_on {
+            let Some(&j) = index.get(dep.as_str()) else {
+                continue;
+            };
+            let (from, to) = (&touched[i], &touched[j]);
+            if i == j || from.is_empty() || to.is_empty() || from.len() * to.len() > MAX_GROUP * 4 {
+                continue;
+            }
+            let share = DEPENDENCY / (from.len() * to.len()) as f64;
+            for (&a, &wa) in from {
+                for (&c, &wc) in to {
+                    b.add(a, c, share * wa * wc);
+                }
+            }
+        }
+    }
+}
+
+/// Same schema, and names that extend another table's name.
+fn add_names(b: &mut Builder, schema: &Schema) {
+    let tables = b.tables;
+    let units = tables.units.len();
+    let mut by_schema: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for unit in 0..units {
+        if let Some(s) = unit_schema(tables, schema, unit) {
+            by_schema.entry(s).or_default().push(unit);
+        }
+    }
+    for members in by_schema.values() {
+        let n = members.len();
+        if n < 2 {
+            continue;
+        }
+        if n <= 2 * SCHEMA_RING + 1 {
+            let share = SCHEMA / (n - 1) as f64;
+            for (i, &a) in members.iter().enumerate() {
+                for &c in &members[i + 1..] {
+                    b.add(a, c, share);
+                }
+            }
+        } else {
+            let share = SCHEMA / (2 * SCHEMA_RING) as f64;
+            for (i, &a) in members.iter().enumerate() {
+                for step in 1..=SCHEMA_RING {
+                    b.add(a, members[(i + step) % n], share);
+                }
+            }
+        }
+    }
+    for (u, v) in stems(tables) {
+        b.add(u, v, STEM);
+    }
+}
+
+/// Pairs `(u, v)` where v's name is the longest proper prefix of u's
+/// (`order_items` → `orders`, `productcategory` → `product`), at least 4
+/// letters long, preferring u's own schema.
+pub(crate) fn stems(tables: &Tables) -> Vec<(usize, usize)> {
+    let units = tables.units.len();
+    let keys: Vec<(Option<&str>, String, String)> = (0..units)
+        .map(|u| {
+            let name = tables.name(tables.unit_head(u));
+            (schema_of(name), key(bare(name)), compact(bare(name)))
+        })
+        .collect();
+    let mut by_key: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (u, (_, k, _)) in keys.iter().enumerate() {
+        by_key.entry(k.as_str()).or_default().push(u);
+    }
+    let mut out = Vec::new();
+    for (u, (own_schema, own_key, own_compact)) in keys.iter().enumerate() {
+        // (prefix length, same schema, unit)
+        let mut best: Option<(usize, bool, usize)> = None;
+        for end in (4..own_compact.len()).rev() {
+            if !own_compact.is_char_boundary(end) {
+                continue;
+            }
+            let prefix = &own_compact[..end];
+            if prefix == own_key {
+                continue;
+            }
+            for &v in by_key.get(prefix).into_iter().flatten() {
+                let same = keys[v].0 == *own_schema;
+                let better = match best {
+                    None => true,
+                    Some((_, s, _)) => same && !s,
+                };
+                if v != u && better {
+                    best = Some((end, same, v));
+                }
+            }
+            if best.is_some_and(|(_, same, _)| same) {
+                break;
+            }
+        }
+        if let Some((_, _, v)) = best {
+            out.push((u, v));
+        }
+    }
+    out
+}

@@ -1,0 +1,1175 @@
+//! Reading one Rust file into [`FileFacts`]: a single syn parse and a
+//! single walk that records items, imports, functions, calls and every
+//! table access it can decide without looking at other files.
+
+use super::access::{diesel, seaorm, sql_strings, sqlx};
+use super::facts::{
+    ChildModule, DirectAccess, Event, FileFacts, FnFact, FnKind, ImplFact, ModuleFacts, Recv, Segs,
+    TypeFact, UseFact,
+};
+use super::modules::child_file;
+use super::names::TableIndex;
+use crate::model::{AccessMode, Diagnostic, Dialect};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::visit::{self, Visit};
+use syn::{
+    Attribute, Expr, ExprLit, FnArg, Ident, ImplItem, Item, Lit, Macro, Meta, Pat, Signature, Stmt,
+    TraitItem, Type, UseTree,
+};
+
+/// What extraction needs to know about the file and the schema.
+pub struct FileContext<'a> {
+    pub tables: &'a TableIndex,
+    pub dialect: Dialect,
+    /// The file, as read.
+    pub file: &'a Path,
+    /// The file as reported (relative to the analyzed root).
+    pub shown: &'a str,
+    /// Whether the file owns its directory (crate root, `mod.rs`, `#[path]`).
+    pub mod_rs: bool,
+}
+
+/// Parses `text` and extracts its facts; an unparsable file gives a
+/// `rust-unparsed` diagnostic and no module content.
+pub fn extract_file(ctx: &FileContext<'_>, text: &str) -> FileFacts {
+    let facts = match syn::parse_file(text) {
+        Ok(file) => {
+            let mut extractor = Extractor::new(ctx);
+            extractor.prescan(&file.items);
+            extractor.enter_module(Vec::new());
+            for item in &file.items {
+                extractor.visit_item(item);
+            }
+            extractor.leave_module();
+            extractor.finish()
+        }
+        Err(e) => {
+            let start = e.span().start();
+            let mut facts = FileFacts::default();
+            facts.modules.push(ModuleFacts::default());
+            facts.diagnostics.push(
+                Diagnostic::warning(
+                    "rust-unparsed",
+                    format!("cannot parse {} as Rust: {e}", ctx.shown),
+                )
+                .at(ctx.shown, start.line as u32, start.column as u32 + 1)
+                .with_help("the rest of the code is still read; this file's modules and accesses are missing"),
+            );
+            facts
+        }
+    };
+    // Spans of this file are no longer needed: free the thread's source map
+    // so memory stays flat however many files a thread parses.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    facts
+}
+
+fn line_of(span: Span) -> u32 {
+    span.start().line as u32
+}
+
+fn key_of(span: Span) -> (u32, u32) {
+    let start = span.start();
+    (start.line as u32, start.column as u32)
+}
+
+fn ident_str(ident: &Ident) -> String {
+    let s = ident.to_string();
+    match s.strip_prefix("r#") {
+        Some(raw) => raw.to_string(),
+        None => s,
+    }
+}
+
+fn path_segs(path: &syn::Path) -> Segs {
+    path.segments.iter().map(|s| ident_str(&s.ident)).collect()
+}
+
+/// Wrappers whose first type argument is what a value really is.
+const WRAPPERS: &[&str] = &[
+    "Option",
+    "Vec",
+    "Result",
+    "Box",
+    "Arc",
+    "Rc",
+    "RefCell",
+    "Cell",
+    "Mutex",
+    "RwLock",
+    "Cow",
+    "VecDeque",
+    "HashSet",
+    "BTreeSet",
+    "Json",
+    "Data",
+    "State",
+    "Extension",
+    "Form",
+];
+
+/// The type a value of `ty` stands for, wrappers and references removed.
+fn core_type(ty: &Type) -> Option<Segs> {
+    match ty {
+        Type::Reference(r) => core_type(&r.elem),
+        Type::Paren(p) => core_type(&p.elem),
+        Type::Group(g) => core_type(&g.elem),
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last()?;
+            if WRAPPERS.contains(&last.ident.to_string().as_str()) {
+                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                    return args.args.iter().find_map(|a| match a {
+                        syn::GenericArgument::Type(t) => core_type(t),
+                        _ => None,
+                    });
+                }
+            }
+            Some(path_segs(&p.path))
+        }
+        _ => None,
+    }
+}
+
+/// The path of an impl's self type (`impl<T> Foo<T>` → `Foo`).
+fn impl_segs(ty: &Type) -> Segs {
+    match ty {
+        Type::Reference(r) => impl_segs(&r.elem),
+        Type::Paren(p) => impl_segs(&p.elem),
+        Type::Group(g) => impl_segs(&g.elem),
+        Type::Path(p) if p.qself.is_none() => path_segs(&p.path),
+        _ => Vec::new(),
+    }
+}
+
+/// `cfg(test)` and `cfg(all(test, …))`: code that only exists in tests.
+fn cfg_pred_is_test(tokens: TokenStream) -> bool {
+    let mut iter = tokens.into_iter();
+    match iter.next() {
+        Some(TokenTree::Ident(i)) if i == "test" => iter.next().is_none(),
+        Some(TokenTree::Ident(i)) if i == "all" => match iter.next() {
+            Some(TokenTree::Group(g)) => split_commas(g.stream()).into_iter().any(cfg_pred_is_test),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn split_commas(tokens: TokenStream) -> Vec<TokenStream> {
+    let mut parts = vec![TokenStream::new()];
+    for token in tokens {
+        match &token {
+            TokenTree::Punct(p) if p.as_char() == ',' => parts.push(TokenStream::new()),
+            _ => parts.last_mut().expect("never empty").extend([token]),
+        }
+    }
+    parts.retain(|p| !p.is_empty());
+    parts
+}
+
+fn is_test_only(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|a| match &a.meta {
+        Meta::List(list) if list.path.is_ident("cfg") => cfg_pred_is_test(list.tokens.clone()),
+        _ => false,
+    })
+}
+
+/// `#[test]`, `#[tokio::test]`, `#[sqlx::test]`, `#[bench]`.
+fn is_test_fn(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "test" || s.ident == "bench")
+    }) || is_test_only(attrs)
+}
+
+fn item_attrs(item: &Item) -> &[Attribute] {
+    match item {
+        Item::Const(i) => &i.attrs,
+        Item::Enum(i) => &i.attrs,
+        Item::ExternCrate(i) => &i.attrs,
+        Item::Fn(i) => &i.attrs,
+        Item::ForeignMod(i) => &i.attrs,
+        Item::Impl(i) => &i.attrs,
+        Item::Macro(i) => &i.attrs,
+        Item::Mod(i) => &i.attrs,
+        Item::Static(i) => &i.attrs,
+        Item::Struct(i) => &i.attrs,
+        Item::Trait(i) => &i.attrs,
+        Item::TraitAlias(i) => &i.attrs,
+        Item::Type(i) => &i.attrs,
+        Item::Union(i) => &i.attrs,
+        Item::Use(i) => &i.attrs,
+        _ => &[],
+    }
+}
+
+/// The variable a pattern binds when it binds one value of the scrutinee's
+/// type: `x`, `mut x`, `Some(x)`, `Ok(x)`, `&x`.
+fn pat_binding(pat: &Pat) -> Option<String> {
+    match pat {
+        Pat::Ident(p) if p.subpat.is_none() => Some(ident_str(&p.ident)),
+        Pat::Type(p) => pat_binding(&p.pat),
+        Pat::Reference(p) => pat_binding(&p.pat),
+        Pat::Paren(p) => pat_binding(&p.pat),
+        Pat::TupleStruct(p) if p.elems.len() == 1 => {
+            let last = p.path.segments.last()?.ident.to_string();
+            matches!(last.as_str(), "Some" | "Ok").then(|| pat_binding(&p.elems[0]))?
+        }
+        _ => None,
+    }
+}
+
+/// Methods that hand back (a view of) their receiver: `x.unwrap().save()`
+/// calls `save` on what `x` holds.
+const PEELED_METHODS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "clone",
+    "unwrap_or_default",
+    "to_owned",
+    "as_ref",
+    "as_mut",
+    "borrow",
+    "borrow_mut",
+    "cloned",
+    "ok",
+    "into_inner",
+];
+
+fn peel(mut expr: &Expr) -> &Expr {
+    loop {
+        expr = match expr {
+            Expr::Reference(r) => &r.expr,
+            Expr::Paren(p) => &p.expr,
+            Expr::Group(g) => &g.expr,
+            Expr::Await(a) => &a.base,
+            Expr::Try(t) => &t.expr,
+            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
+            Expr::MethodCall(m) if PEELED_METHODS.contains(&m.method.to_string().as_str()) => {
+                &m.receiver
+            }
+            _ => return expr,
+        };
+    }
+}
+
+/// A string literal, possibly borrowed or turned into a `String`.
+fn string_lit(expr: &Expr) -> Option<(String, u32)> {
+    let mut expr = expr;
+    loop {
+        expr = match expr {
+            Expr::Reference(r) => &r.expr,
+            Expr::Paren(p) => &p.expr,
+            Expr::Group(g) => &g.expr,
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "to_string" | "to_owned" | "into" | "as_str"
+                ) =>
+            {
+                &m.receiver
+            }
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => return Some((s.value(), line_of(s.span()))),
+            _ => return None,
+        };
+    }
+}
+
+/// What an expression's value is, before its calls have event numbers.
+enum PreRecv {
+    Known(Recv),
+    CallAt((u32, u32)),
+}
+
+fn is_screaming(name: &str) -> bool {
+    name.len() >= 2
+        && name.chars().any(|c| c.is_ascii_uppercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn is_camel(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && !is_screaming(name)
+        && !matches!(name, "None" | "Some" | "Ok" | "Err" | "Self" | "Default")
+}
+
+/// A body being read: a function, a constant, or a module's top level.
+struct Body {
+    fact: FnFact,
+    /// Tables whose DSL this body imports with `use …::dsl::*`.
+    dsl: HashSet<String>,
+    /// Bare table names (`posts`), kept when a DSL import covers them.
+    bare: Vec<DirectAccess>,
+    /// Call events by the position of the called name.
+    call_at: HashMap<(u32, u32), usize>,
+    is_module: bool,
+}
+
+impl Body {
+    fn new(name: String, line: u32, kind: FnKind, is_module: bool) -> Self {
+        Body {
+            fact: FnFact {
+                name,
+                line,
+                kind,
+                has_receiver: false,
+                ret: None,
+                accesses: Vec::new(),
+                events: Vec::new(),
+            },
+            dsl: HashSet::new(),
+            bare: Vec::new(),
+            call_at: HashMap::new(),
+            is_module,
+        }
+    }
+}
+
+struct ModuleState {
+    facts: ModuleFacts,
+    deps: HashSet<Segs>,
+    dsl: HashSet<String>,
+    /// Bare names waiting for the module's imports to be known: the
+    /// function index (`None` for the module's own level), the access, and
+    /// whether the function's own imports already cover it.
+    bare: Vec<(Option<usize>, DirectAccess, bool)>,
+}
+
+struct Extractor<'c> {
+    ctx: &'c FileContext<'c>,
+    modules: Vec<ModuleState>,
+    mod_stack: Vec<usize>,
+    bodies: Vec<Body>,
+    impl_stack: Vec<usize>,
+    /// Inside the argument of a diesel write (`insert_into(…)`).
+    diesel_write: u32,
+    uses_diesel: bool,
+    /// Where plain `mod x;` of the file's own module look.
+    child_base: PathBuf,
+    file_dir: PathBuf,
+    macro_depth: u32,
+}
+
+impl<'c> Extractor<'c> {
+    fn new(ctx: &'c FileContext<'c>) -> Self {
+        let file_dir = ctx.file.parent().unwrap_or(Path::new("")).to_path_buf();
+        let child_base = if ctx.mod_rs {
+            file_dir.clone()
+        } else {
+            let stem = ctx
+                .file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            file_dir.join(stem)
+        };
+        Extractor {
+            ctx,
+            modules: Vec::new(),
+            mod_stack: Vec::new(),
+            bodies: Vec::new(),
+            impl_stack: Vec::new(),
+            diesel_write: 0,
+            uses_diesel: false,
+            child_base,
+            file_dir,
+            macro_depth: 0,
+        }
+    }
+
+    /// Imports decide how unqualified names read, wherever they appear.
+    fn prescan(&mut self, items: &[Item]) {
+        for item in items {
+            if let Item::Use(u) = item {
+                let mut facts = Vec::new();
+                flatten_use(&u.tree, &mut Vec::new(), &mut facts);
+                self.note_imports(&facts);
+            }
+        }
+    }
+
+    fn note_imports(&mut self, facts: &[UseFact]) {
+        if facts
+            .iter()
+            .any(|f| f.path.first().is_some_and(|s| s == "diesel"))
+        {
+            self.uses_diesel = true;
+        }
+    }
+
+    fn module(&mut self) -> &mut ModuleState {
+        let i = *self.mod_stack.last().expect("inside a module");
+        &mut self.modules[i]
+    }
+
+    fn body(&mut self) -> &mut Body {
+        self.bodies.last_mut().expect("inside a body")
+    }
+
+    fn in_fn(&self) -> bool {
+        self.bodies.last().is_some_and(|b| !b.is_module)
+    }
+
+    fn enter_module(&mut self, rel_path: Vec<String>) {
+        self.modules.push(ModuleState {
+            facts: ModuleFacts {
+                rel_path,
+                ..ModuleFacts::default()
+            },
+            deps: HashSet::new(),
+            dsl: HashSet::new(),
+            bare: Vec::new(),
+        });
+        self.mod_stack.push(self.modules.len() - 1);
+        self.bodies
+            .push(Body::new(String::new(), 0, FnKind::Const, true));
+    }
+
+    fn leave_module(&mut self) {
+        let body = self.bodies.pop().expect("module body");
+        let dsl_local = body.dsl;
+        let module = self.module();
+        module.facts.accesses.extend(body.fact.accesses);
+        module.dsl.extend(dsl_local);
+        for access in body.bare {
+            module.bare.push((None, access, false));
+        }
+        let module = self.mod_stack.pop().expect("module");
+        let state = &mut self.modules[module];
+        // Bare table names count only under a DSL import.
+        for (fn_index, access, local) in std::mem::take(&mut state.bare) {
+            if local || state.dsl.contains(&access.table) {
+                match fn_index {
+                    Some(i) => state.facts.fns[i].accesses.push(access),
+                    None => state.facts.accesses.push(access),
+                }
+            }
+        }
+        let mut deps: Vec<Segs> = state.deps.drain().collect();
+        deps.sort();
+        state.facts.dep_paths = deps;
+    }
+
+    fn finish(self) -> FileFacts {
+        FileFacts {
+            modules: self.modules.into_iter().map(|m| m.facts).collect(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn begin_fn(&mut self, sig: &Signature, kind: FnKind) {
+        let mut body = Body::new(
+            ident_str(&sig.ident),
+            line_of(sig.ident.span()),
+            kind,
+            false,
+        );
+        body.fact.has_receiver = sig.receiver().is_some();
+        if let syn::ReturnType::Type(_, ty) = &sig.output {
+            body.fact.ret = core_type(ty);
+        }
+        for input in &sig.inputs {
+            if let FnArg::Typed(pt) = input {
+                if let Some(name) = pat_binding(&pt.pat) {
+                    let value = core_type(&pt.ty).map_or(Recv::Unknown, Recv::Type);
+                    body.fact.events.push(Event::Bind { name, value });
+                }
+            }
+        }
+        self.bodies.push(body);
+        self.visit_signature(sig);
+    }
+
+    fn end_fn(&mut self) {
+        let body = self.bodies.pop().expect("function body");
+        let module = self.module();
+        let index = module.facts.fns.len();
+        for access in body.bare {
+            let local = body.dsl.contains(&access.table);
+            module.bare.push((Some(index), access, local));
+        }
+        module.facts.fns.push(body.fact);
+    }
+
+    fn access(&mut self, table: String, mode: AccessMode, line: u32) {
+        let mode = if self.diesel_write > 0 {
+            AccessMode::Write
+        } else {
+            mode
+        };
+        self.body()
+            .fact
+            .accesses
+            .push(DirectAccess { table, mode, line });
+    }
+
+    fn sql_accesses(&mut self, accesses: Vec<DirectAccess>) {
+        self.body().fact.accesses.extend(accesses);
+    }
+
+    fn sql_literal(&mut self, expr: &Expr) {
+        if let Some((text, line)) = string_lit(expr) {
+            let found =
+                sql_strings::accesses_of_sql(&text, line, self.ctx.dialect, self.ctx.tables);
+            self.sql_accesses(found);
+        }
+    }
+
+    fn push_event(&mut self, event: Event) -> usize {
+        let events = &mut self.body().fact.events;
+        events.push(event);
+        events.len() - 1
+    }
+
+    fn pre_recv(&self, expr: &Expr) -> PreRecv {
+        match peel(expr) {
+            Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+                let name = ident_str(&p.path.segments[0].ident);
+                if name == "self" {
+                    PreRecv::Known(Recv::SelfValue)
+                } else if name.starts_with(|c: char| c.is_lowercase() || c == '_') {
+                    PreRecv::Known(Recv::Local(name))
+                } else {
+                    PreRecv::Known(Recv::Unknown)
+                }
+            }
+            Expr::Call(c) => match &*c.func {
+                Expr::Path(p) if p.qself.is_none() => match p.path.segments.last() {
+                    Some(last) => PreRecv::CallAt(key_of(last.ident.span())),
+                    None => PreRecv::Known(Recv::Unknown),
+                },
+                _ => PreRecv::Known(Recv::Unknown),
+            },
+            Expr::Struct(s) if s.qself.is_none() => PreRecv::Known(Recv::Type(path_segs(&s.path))),
+            _ => PreRecv::Known(Recv::Unknown),
+        }
+    }
+
+    fn resolve_pre(&mut self, pre: PreRecv) -> Recv {
+        match pre {
+            PreRecv::Known(recv) => recv,
+            PreRecv::CallAt(key) => self
+                .body()
+                .call_at
+                .get(&key)
+                .map_or(Recv::Unknown, |&i| Recv::CallResult(i)),
+        }
+    }
+
+    fn bind(&mut self, pat: &Pat, value: Recv) {
+        if let Some(name) = pat_binding(pat) {
+            let value = match pat {
+                Pat::Type(pt) => core_type(&pt.ty).map_or(value, Recv::Type),
+                _ => value,
+            };
+            self.push_event(Event::Bind { name, value });
+        }
+    }
+
+    fn type_fact(&mut self, name: &Ident, diesel_table: Option<String>) {
+        self.module().facts.types.push(TypeFact {
+            name: ident_str(name),
+            diesel_table,
+        });
+    }
+
+    /// Struct attributes: diesel models and SeaORM entities.
+    fn model_attrs(&mut self, attrs: &[Attribute], name: &Ident) -> Option<String> {
+        let line = line_of(name.span());
+        let mut diesel_table = None;
+        let mut entity_table = None;
+        let mut derives = Vec::new();
+        for attr in attrs {
+            match &attr.meta {
+                Meta::List(list) if list.path.is_ident("diesel") => {
+                    diesel_table =
+                        diesel_table.or(diesel::table_name_in_diesel_attr(list.tokens.clone()));
+                }
+                Meta::List(list) if list.path.is_ident("sea_orm") => {
+                    entity_table = entity_table.or(seaorm::table_of_attr(list.tokens.clone()));
+                }
+                Meta::List(list) if list.path.is_ident("derive") => {
+                    derives.extend(list.tokens.clone().into_iter().filter_map(|t| match t {
+                        TokenTree::Ident(i) => Some(i.to_string()),
+                        _ => None,
+                    }));
+                }
+                Meta::NameValue(nv) if nv.path.is_ident("table_name") => {
+                    if let Expr::Lit(ExprLit {
+                        lit: Lit::Str(s), ..
+                    }) = &nv.value
+                    {
+                        diesel_table = Some(s.value());
+                    }
+                }
+                _ => {}
+            }
+        }
+        let tables = self.ctx.tables;
+        let diesel_table = diesel_table.and_then(|t| tables.canonical(&t));
+        if let Some(table) = &diesel_table {
+            let module = self.module();
+            module.facts.accesses.push(DirectAccess {
+                table: table.clone(),
+                mode: AccessMode::Read,
+                line,
+            });
+            if diesel::derives_write(&derives) {
+                module.facts.accesses.push(DirectAccess {
+                    table: table.clone(),
+                    mode: AccessMode::Write,
+                    line,
+                });
+            }
+        }
+        if let Some(table) = entity_table.and_then(|t| tables.canonical(&t)) {
+            let module = self.module();
+            module.facts.accesses.push(DirectAccess {
+                table: table.clone(),
+                mode: AccessMode::Read,
+                line,
+            });
+            module.facts.entity_table = Some(table);
+        }
+        diesel_table
+    }
+
+    fn handle_mod(&mut self, m: &syn::ItemMod) {
+        if self.in_fn() {
+            return;
+        }
+        let name = ident_str(&m.ident);
+        let rel = self.module().facts.rel_path.clone();
+        if let Some((_, items)) = &m.content {
+            let mut path = rel;
+            path.push(name);
+            self.enter_module(path);
+            for item in items {
+                self.visit_item(item);
+            }
+            self.leave_module();
+            return;
+        }
+        let path_attr = m.attrs.iter().find_map(|a| match &a.meta {
+            Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        });
+        let mut base = self.child_base.clone();
+        for part in &rel {
+            base.push(part);
+        }
+        let (file, mod_rs) = match path_attr {
+            // `#[path]` is relative to the file's directory at the top level,
+            // to the inline modules' directory inside them.
+            Some(p) => {
+                let dir = if rel.is_empty() {
+                    &self.file_dir
+                } else {
+                    &base
+                };
+                let file = dir.join(p);
+                (file.is_file().then_some(file), true)
+            }
+            None => match child_file(&base, &name) {
+                Some((file, mod_rs)) => (Some(file), mod_rs),
+                None => (None, false),
+            },
+        };
+        let line = line_of(m.ident.span());
+        self.module().facts.children.push(ChildModule {
+            name,
+            file,
+            mod_rs,
+            line,
+        });
+    }
+
+    fn handle_use(&mut self, tree: &UseTree) {
+        let mut facts = Vec::new();
+        flatten_use(tree, &mut Vec::new(), &mut facts);
+        self.note_imports(&facts);
+        let tables = self.ctx.tables;
+        for fact in &facts {
+            if let Some(table) = diesel::dsl_table_of_use(fact.name.as_deref(), &fact.path) {
+                if let Some(canonical) = tables.canonical(&table) {
+                    self.body().dsl.insert(canonical);
+                }
+            }
+        }
+        self.module().facts.uses.extend(facts);
+    }
+
+    fn handle_const(&mut self, name: &Ident, ty: &Type, expr: &Expr) {
+        self.bodies.push(Body::new(
+            ident_str(name),
+            line_of(name.span()),
+            FnKind::Const,
+            false,
+        ));
+        self.body().fact.ret = core_type(ty);
+        self.visit_type(ty);
+        self.sql_literal(expr);
+        self.visit_expr(expr);
+        self.end_fn();
+    }
+
+    fn handle_impl(&mut self, imp: &syn::ItemImpl) {
+        let self_ty = impl_segs(&imp.self_ty);
+        self.visit_type(&imp.self_ty);
+        if let Some((_, path, _)) = &imp.trait_ {
+            self.visit_path(path);
+        }
+        let module = self.module();
+        module.facts.impls.push(ImplFact { self_ty });
+        let index = module.facts.impls.len() - 1;
+        self.impl_stack.push(index);
+        for item in &imp.items {
+            match item {
+                ImplItem::Fn(f) => {
+                    if is_test_fn(&f.attrs) {
+                        continue;
+                    }
+                    self.begin_fn(&f.sig, FnKind::Method(index));
+                    self.visit_block(&f.block);
+                    self.end_fn();
+                }
+                ImplItem::Const(c) if !is_test_only(&c.attrs) => {
+                    self.handle_const(&c.ident, &c.ty, &c.expr)
+                }
+                ImplItem::Macro(m) if !is_test_only(&m.attrs) => self.visit_macro(&m.mac),
+                ImplItem::Type(t) => self.visit_type(&t.ty),
+                _ => {}
+            }
+        }
+        self.impl_stack.pop();
+    }
+
+    fn handle_trait(&mut self, t: &syn::ItemTrait) {
+        self.type_fact(&t.ident, None);
+        let module = self.module();
+        module.facts.impls.push(ImplFact {
+            self_ty: vec![ident_str(&t.ident)],
+        });
+        let index = module.facts.impls.len() - 1;
+        for item in &t.items {
+            match item {
+                TraitItem::Fn(f) => {
+                    if let Some(block) = &f.default {
+                        if is_test_fn(&f.attrs) {
+                            continue;
+                        }
+                        self.begin_fn(&f.sig, FnKind::Method(index));
+                        self.visit_block(block);
+                        self.end_fn();
+                    }
+                }
+                TraitItem::Const(c) => {
+                    if let Some((_, expr)) = &c.default {
+                        self.handle_const(&c.ident, &c.ty, expr);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A macro's body, read as arguments, statements, or failing both,
+    /// group by group.
+    fn visit_tokens(&mut self, tokens: TokenStream) {
+        if self.macro_depth > 8 {
+            return;
+        }
+        self.macro_depth += 1;
+        if let Ok(args) =
+            Punctuated::<Expr, syn::Token![,]>::parse_terminated.parse2(tokens.clone())
+        {
+            for arg in &args {
+                self.visit_expr(arg);
+            }
+        } else if let Ok(stmts) = syn::Block::parse_within.parse2(tokens.clone()) {
+            for stmt in &stmts {
+                self.visit_stmt(stmt);
+            }
+        } else {
+            for token in tokens {
+                if let TokenTree::Group(g) = token {
+                    self.visit_tokens(g.stream());
+                }
+            }
+        }
+        self.macro_depth -= 1;
+    }
+
+    fn sql_args(&mut self, args: &Punctuated<Expr, syn::Token![,]>, template: bool) {
+        let Some((text, line)) = args.iter().find_map(string_lit) else {
+            return;
+        };
+        let (dialect, tables) = (self.ctx.dialect, self.ctx.tables);
+        let found = if template {
+            sql_strings::accesses_of_template(&text, line, dialect, tables)
+        } else {
+            sql_strings::accesses_of_sql(&text, line, dialect, tables)
+        };
+        self.sql_accesses(found);
+    }
+}
+
+fn flatten_use(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseFact>) {
+    match tree {
+        UseTree::Path(p) => {
+            prefix.push(ident_str(&p.ident));
+            flatten_use(&p.tree, prefix, out);
+            prefix.pop();
+        }
+        UseTree::Name(n) => {
+            let name = ident_str(&n.ident);
+            if name == "self" {
+                if let Some(last) = prefix.last() {
+                    out.push(UseFact {
+                        name: Some(last.clone()),
+                        path: prefix.clone(),
+                    });
+                }
+            } else {
+                let mut path = prefix.clone();
+                path.push(name.clone());
+                out.push(UseFact {
+                    name: Some(name),
+                    path,
+                });
+            }
+        }
+        UseTree::Rename(r) => {
+            let name = ident_str(&r.ident);
+            let mut path = prefix.clone();
+            if name != "self" {
+                path.push(name);
+            }
+            out.push(UseFact {
+                name: Some(ident_str(&r.rename)),
+                path,
+            });
+        }
+        UseTree::Glob(_) => out.push(UseFact {
+            name: None,
+            path: prefix.clone(),
+        }),
+        UseTree::Group(g) => {
+            for tree in &g.items {
+                flatten_use(tree, prefix, out);
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Extractor<'_> {
+    fn visit_item(&mut self, item: &'ast Item) {
+        if is_test_only(item_attrs(item)) {
+            return;
+        }
+        match item {
+            Item::Mod(m) => self.handle_mod(m),
+            Item::Fn(f) => {
+                if is_test_fn(&f.attrs) {
+                    return;
+                }
+                self.begin_fn(&f.sig, FnKind::Free);
+                self.visit_block(&f.block);
+                self.end_fn();
+            }
+            Item::Impl(imp) => self.handle_impl(imp),
+            Item::Trait(t) => self.handle_trait(t),
+            Item::Const(c) => self.handle_const(&c.ident, &c.ty, &c.expr),
+            Item::Static(s) => self.handle_const(&s.ident, &s.ty, &s.expr),
+            Item::Struct(s) => {
+                let table = self.model_attrs(&s.attrs, &s.ident);
+                self.type_fact(&s.ident, table);
+                visit::visit_fields(self, &s.fields);
+            }
+            Item::Enum(e) => {
+                self.type_fact(&e.ident, None);
+                visit::visit_item_enum(self, e);
+            }
+            Item::Union(u) => {
+                self.type_fact(&u.ident, None);
+                visit::visit_item_union(self, u);
+            }
+            Item::Type(t) => {
+                self.type_fact(&t.ident, None);
+                self.visit_type(&t.ty);
+            }
+            Item::TraitAlias(t) => self.type_fact(&t.ident, None),
+            Item::Use(u) => self.handle_use(&u.tree),
+            Item::ExternCrate(e) => {
+                let name = ident_str(&e.ident);
+                let alias = e
+                    .rename
+                    .as_ref()
+                    .map_or(name.clone(), |(_, r)| ident_str(r));
+                if name != "self" {
+                    self.module().facts.uses.push(UseFact {
+                        name: Some(alias),
+                        path: vec![name],
+                    });
+                }
+            }
+            Item::Macro(m) => {
+                // `macro_rules!` definitions are patterns, not code.
+                if m.ident.is_none() {
+                    self.visit_macro(&m.mac);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn visit_attribute(&mut self, _attr: &'ast Attribute) {}
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        if path.segments.len() >= 2 && path.segments[0].ident != "Self" {
+            let segs = path_segs(path);
+            self.module().deps.insert(segs);
+        }
+        visit::visit_path(self, path);
+    }
+
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        if let Some(q) = &p.qself {
+            self.visit_type(&q.ty);
+            return;
+        }
+        let segs = path_segs(&p.path);
+        let Some(first) = p.path.segments.first() else {
+            return;
+        };
+        let line = line_of(first.ident.span());
+        let tables = self.ctx.tables;
+        if segs.len() >= 2 {
+            if let Some(table) =
+                diesel::table_in_path(&segs, tables).and_then(|t| tables.canonical(t))
+            {
+                self.access(table, AccessMode::Read, line);
+            }
+        } else if tables.knows(&segs[0])
+            || (tables.is_empty()
+                && (self.body().dsl.contains(&segs[0]) || self.module().dsl.contains(&segs[0])))
+        {
+            if let Some(table) = tables.canonical(&segs[0]) {
+                let mode = if self.diesel_write > 0 {
+                    AccessMode::Write
+                } else {
+                    AccessMode::Read
+                };
+                self.body().bare.push(DirectAccess { table, mode, line });
+            }
+        }
+        let last = segs.last().map(String::as_str).unwrap_or_default();
+        if is_screaming(last) || last == "Entity" || (segs.len() == 1 && is_camel(last)) {
+            self.push_event(Event::ValueRef { path: segs, line });
+        }
+        self.visit_path(&p.path);
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        let Expr::Path(p) = &*c.func else {
+            self.visit_expr(&c.func);
+            for arg in &c.args {
+                self.visit_expr(arg);
+            }
+            return;
+        };
+        if p.qself.is_some() {
+            // `<T as Trait>::f(…)`: not resolved, but its arguments count.
+            self.visit_expr_path(p);
+            for arg in &c.args {
+                self.visit_expr(arg);
+            }
+            return;
+        }
+        let segs = path_segs(&p.path);
+        let Some(last) = p.path.segments.last() else {
+            return;
+        };
+        let line = line_of(last.ident.span());
+        let name = segs.last().cloned().unwrap_or_default();
+        let index = self.push_event(Event::Call {
+            path: segs.clone(),
+            line,
+        });
+        self.body().call_at.insert(key_of(last.ident.span()), index);
+        self.visit_path(&p.path);
+        if sqlx::QUERY_FNS.contains(&name.as_str()) {
+            for arg in &c.args {
+                self.sql_literal(arg);
+            }
+        }
+        let diesel_write = diesel::WRITE_FNS.contains(&name.as_str())
+            && ((segs.len() == 2 && segs[0] == "diesel") || (segs.len() == 1 && self.uses_diesel));
+        if diesel_write {
+            if let Some(arg) = c.args.first() {
+                if let PreRecv::Known(target @ (Recv::SelfValue | Recv::Local(_))) =
+                    self.pre_recv(arg)
+                {
+                    self.push_event(Event::DieselWrite { target, line });
+                }
+            }
+            self.diesel_write += 1;
+        }
+        for arg in &c.args {
+            self.visit_expr(arg);
+        }
+        if diesel_write {
+            self.diesel_write -= 1;
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let pre = self.pre_recv(&m.receiver);
+        self.visit_expr(&m.receiver);
+        let recv = self.resolve_pre(pre);
+        let name = ident_str(&m.method);
+        let line = line_of(m.method.span());
+        if name == "save_changes" {
+            self.push_event(Event::DieselWrite {
+                target: recv.clone(),
+                line,
+            });
+        }
+        if sqlx::QUERY_METHODS.contains(&name.as_str()) {
+            for arg in &m.args {
+                self.sql_literal(arg);
+            }
+        }
+        self.push_event(Event::Method { name, recv, line });
+        if let Some(turbofish) = &m.turbofish {
+            self.visit_angle_bracketed_generic_arguments(turbofish);
+        }
+        for arg in &m.args {
+            self.visit_expr(arg);
+        }
+    }
+
+    fn visit_expr_struct(&mut self, s: &'ast syn::ExprStruct) {
+        if s.qself.is_none() {
+            if let Some(first) = s.path.segments.first() {
+                let line = line_of(first.ident.span());
+                self.push_event(Event::StructLit {
+                    path: path_segs(&s.path),
+                    line,
+                });
+            }
+        }
+        self.visit_path(&s.path);
+        for field in &s.fields {
+            self.visit_expr(&field.expr);
+        }
+        if let Some(rest) = &s.rest {
+            self.visit_expr(rest);
+        }
+    }
+
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        let mut value = Recv::Unknown;
+        if let Some(init) = &local.init {
+            let pre = self.pre_recv(&init.expr);
+            self.sql_literal(&init.expr);
+            self.visit_expr(&init.expr);
+            if let Some((_, diverge)) = &init.diverge {
+                self.visit_expr(diverge);
+            }
+            value = self.resolve_pre(pre);
+        }
+        self.bind(&local.pat, value);
+        self.visit_pat(&local.pat);
+    }
+
+    fn visit_expr_let(&mut self, e: &'ast syn::ExprLet) {
+        let pre = self.pre_recv(&e.expr);
+        self.visit_expr(&e.expr);
+        let value = self.resolve_pre(pre);
+        self.bind(&e.pat, value);
+        self.visit_pat(&e.pat);
+    }
+
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        let pre = self.pre_recv(&f.expr);
+        self.visit_expr(&f.expr);
+        let value = self.resolve_pre(pre);
+        self.bind(&f.pat, value);
+        self.visit_pat(&f.pat);
+        self.visit_block(&f.body);
+    }
+
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        let pre = self.pre_recv(&m.expr);
+        self.visit_expr(&m.expr);
+        let value = self.resolve_pre(pre);
+        for arm in &m.arms {
+            self.bind(&arm.pat, value.clone());
+            self.visit_pat(&arm.pat);
+            if let Some((_, guard)) = &arm.guard {
+                self.visit_expr(guard);
+            }
+            self.visit_expr(&arm.body);
+        }
+    }
+
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        for input in &c.inputs {
+            self.bind(input, Recv::Unknown);
+            self.visit_pat(input);
+        }
+        self.visit_expr(&c.body);
+    }
+
+    fn visit_stmt(&mut self, stmt: &'ast Stmt) {
+        match stmt {
+            Stmt::Item(item) => self.visit_item(item),
+            _ => visit::visit_stmt(self, stmt),
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast Macro) {
+        let segs = path_segs(&mac.path);
+        let name = segs.last().map(String::as_str).unwrap_or_default();
+        match name {
+            // diesel's schema declarations name tables without touching them.
+            "table" | "joinable" | "allow_tables_to_appear_in_same_query" | "macro_rules" => {}
+            _ if sqlx::QUERY_MACROS.contains(&name) && (segs.len() == 1 || segs[0] == "sqlx") => {
+                if let Ok(args) =
+                    Punctuated::<Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone())
+                {
+                    self.sql_args(&args, false);
+                    for arg in &args {
+                        self.visit_expr(arg);
+                    }
+                }
+            }
+            _ if sql_strings::FORMAT_MACROS.contains(&name) => {
+                if let Ok(args) =
+                    Punctuated::<Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone())
+                {
+                    self.sql_args(&args, true);
+                    for arg in &args {
+                        self.visit_expr(arg);
+                    }
+                }
+            }
+            _ => self.visit_tokens(mac.tokens.clone()),
+        }
+    }
+}

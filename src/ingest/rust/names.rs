@@ -1,0 +1,146 @@
+//! Mapping table names found in Rust code (diesel paths, SQL strings,
+//! SeaORM attributes) onto the schema's canonical table names.
+
+use crate::model::Schema;
+use std::collections::{HashMap, HashSet};
+
+/// The schema's tables, indexed for the lookups code analysis needs.
+#[derive(Debug, Default)]
+pub struct TableIndex {
+    exact: HashMap<String, usize>,
+    /// Lower-cased full names; `None` when two tables fold to the same name.
+    folded: HashMap<String, Option<usize>>,
+    /// Lower-cased unqualified names; `None` when ambiguous.
+    bare: HashMap<String, Option<usize>>,
+    names: Vec<String>,
+    /// Lower-cased column names per table.
+    columns: Vec<HashSet<String>>,
+}
+
+impl TableIndex {
+    pub fn new(schema: &Schema) -> Self {
+        let mut index = TableIndex::default();
+        for (i, table) in schema.tables.iter().enumerate() {
+            index.exact.entry(table.name.clone()).or_insert(i);
+            let folded = table.name.to_lowercase();
+            index
+                .folded
+                .entry(folded.clone())
+                .and_modify(|e| *e = None)
+                .or_insert(Some(i));
+            let bare = folded.rsplit('.').next().unwrap_or_default().to_string();
+            index
+                .bare
+                .entry(bare)
+                .and_modify(|e| *e = None)
+                .or_insert(Some(i));
+            index.names.push(table.name.clone());
+            index.columns.push(
+                table
+                    .columns
+                    .iter()
+                    .map(|c| c.name.to_lowercase())
+                    .collect(),
+            );
+        }
+        index
+    }
+
+    /// True when the schema has no table: then every name found in SQL
+    /// counts as a table.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        if let Some(&i) = self.exact.get(name) {
+            return Some(i);
+        }
+        let folded = name.to_lowercase();
+        if let Some(&found) = self.folded.get(&folded) {
+            return found;
+        }
+        let bare = folded.rsplit('.').next().unwrap_or_default();
+        self.bare.get(bare).copied().flatten()
+    }
+
+    /// The canonical name for `name`: exact, else case-insensitive, else a
+    /// unique match on the unqualified part. With an empty schema the name
+    /// itself; otherwise `None` for names that are not tables.
+    pub fn canonical(&self, name: &str) -> Option<String> {
+        if self.is_empty() {
+            return (!name.is_empty()).then(|| name.to_string());
+        }
+        self.find(name).map(|i| self.names[i].clone())
+    }
+
+    /// Whether `name` could name a table: used to filter identifiers cheaply
+    /// before recording them.
+    pub fn knows(&self, name: &str) -> bool {
+        !self.is_empty() && self.find(name).is_some()
+    }
+
+    /// Whether the table `name` has a column `column`.
+    pub fn has_column(&self, name: &str, column: &str) -> bool {
+        self.find(name)
+            .is_some_and(|i| self.columns[i].contains(&column.to_lowercase()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Column, Dialect, Table};
+
+    fn table(name: &str, columns: &[&str]) -> Table {
+        Table {
+            name: name.to_string(),
+            columns: columns
+                .iter()
+                .map(|c| Column {
+                    name: c.to_string(),
+                    data_type: "int".into(),
+                    nullable: false,
+                })
+                .collect(),
+            primary_key: Vec::new(),
+            foreign_keys: Vec::new(),
+            unique_keys: Vec::new(),
+            partition_of: None,
+            source: None,
+        }
+    }
+
+    #[test]
+    fn resolves_exact_then_folded_then_unqualified() {
+        let schema = Schema {
+            dialect: Dialect::Postgres,
+            tables: vec![
+                table("users", &["id", "Email"]),
+                table("sales.orders", &["id"]),
+                table("a.items", &[]),
+                table("b.items", &[]),
+            ],
+        };
+        let index = TableIndex::new(&schema);
+        assert_eq!(index.canonical("users").as_deref(), Some("users"));
+        assert_eq!(index.canonical("USERS").as_deref(), Some("users"));
+        assert_eq!(index.canonical("public.users").as_deref(), Some("users"));
+        assert_eq!(index.canonical("orders").as_deref(), Some("sales.orders"));
+        assert_eq!(index.canonical("items"), None, "ambiguous");
+        assert_eq!(index.canonical("a.items").as_deref(), Some("a.items"));
+        assert_eq!(index.canonical("posts"), None);
+        assert!(index.has_column("users", "email"));
+        assert!(!index.has_column("users", "name"));
+    }
+
+    #[test]
+    fn an_empty_schema_accepts_every_name() {
+        let index = TableIndex::new(&Schema {
+            dialect: Dialect::Postgres,
+            tables: Vec::new(),
+        });
+        assert_eq!(index.canonical("posts").as_deref(), Some("posts"));
+        assert!(!index.knows("posts"));
+    }
+}

@@ -1,0 +1,519 @@
+//! Name resolution across the workspace: each module's items and imports
+//! (re-exports and globs followed), extern names of workspace crates, and
+//! paths resolved from any module to a module, type, function or SeaORM
+//! entity part. Imports are resolved once up front, so resolving the many
+//! paths of function bodies afterwards is read-only and parallel.
+
+use super::access::seaorm::ENTITY_PARTS;
+use super::facts::{FnFact, FnKind, Segs};
+use super::modules::ModuleRecord;
+use super::workspace::Workspace;
+use std::collections::HashMap;
+
+pub type ModId = u32;
+pub type TypeId = u32;
+pub type FnId = u32;
+
+/// What a path leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Mod(ModId),
+    Type(TypeId),
+    Fn(FnId),
+    /// A part of a SeaORM entity module (`Entity`, `ActiveModel`, …: an
+    /// index into [`ENTITY_PARTS`]).
+    Entity(ModId, u8),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Item {
+    Mod(ModId),
+    Type(TypeId),
+    Fn(FnId),
+    Entity(u8),
+    Import(u32),
+}
+
+#[derive(Debug)]
+pub struct ModNode {
+    pub crate_index: usize,
+    pub parent: Option<ModId>,
+    pub root: ModId,
+    names: HashMap<String, Vec<Item>>,
+    globs: Vec<u32>,
+    /// Every import of the module: (the import, its path) for dependencies.
+    pub imports: Vec<u32>,
+}
+
+#[derive(Debug)]
+pub struct TypeNode {
+    pub module: ModId,
+    pub diesel_table: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct FnNode {
+    pub module: ModId,
+    /// What `Self` means inside it.
+    pub self_target: Option<Target>,
+    pub fact: FnFact,
+}
+
+#[derive(Debug)]
+pub struct Import {
+    pub module: ModId,
+    pub path: Segs,
+}
+
+/// The whole workspace, indexed for resolution.
+#[derive(Debug, Default)]
+pub struct Program {
+    pub modules: Vec<ModNode>,
+    pub types: Vec<TypeNode>,
+    pub fns: Vec<FnNode>,
+    pub imports: Vec<Import>,
+    import_targets: Vec<Option<Target>>,
+    import_done: Vec<bool>,
+    /// Per crate: the names its code uses for other workspace crates.
+    externs: Vec<HashMap<String, ModId>>,
+    type_methods: HashMap<TypeId, HashMap<String, Vec<FnId>>>,
+    /// Methods (functions with `self`) by name, for `x.m()` calls.
+    pub methods_by_name: HashMap<String, Vec<FnId>>,
+    /// The return type of each function, resolved.
+    pub returns: Vec<Option<Target>>,
+}
+
+/// A path's resolution: what it reached, how many segments that took,
+/// and the last module it went through.
+#[derive(Debug, Clone, Default)]
+pub struct PathRes {
+    pub target: Option<Target>,
+    pub consumed: usize,
+    pub last_mod: Option<ModId>,
+    /// Every function the final segment names (trait impls can give a type
+    /// several methods of one name).
+    pub fns: Vec<FnId>,
+}
+
+enum Look {
+    Found(Target),
+    NotFound,
+    /// Depends on an import not resolved yet.
+    Pending,
+}
+
+/// Whether a lookup wants a value (a function, a constant) or a type or
+/// module, when a name has both.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ns {
+    Value,
+    Type,
+}
+
+const MAX_GLOB_DEPTH: u32 = 6;
+
+impl Program {
+    /// Indexes the module records; `records[i]` becomes module `i`.
+    pub fn build(records: Vec<ModuleRecord>, workspace: &Workspace) -> Program {
+        let mut program = Program::default();
+        let mut roots: HashMap<usize, ModId> = HashMap::new();
+        for (i, record) in records.iter().enumerate() {
+            if record.parent.is_none() && record.path.is_empty() {
+                roots.entry(record.crate_index).or_insert(i as ModId);
+            }
+        }
+        for (i, record) in records.iter().enumerate() {
+            program.modules.push(ModNode {
+                crate_index: record.crate_index,
+                parent: record.parent.map(|p| p as ModId),
+                root: roots
+                    .get(&record.crate_index)
+                    .copied()
+                    .unwrap_or(i as ModId),
+                names: HashMap::new(),
+                globs: Vec::new(),
+                imports: Vec::new(),
+            });
+        }
+        for (i, record) in records.iter().enumerate() {
+            if let (Some(parent), Some(name)) = (record.parent, record.path.last()) {
+                program.modules[parent]
+                    .names
+                    .entry(name.clone())
+                    .or_default()
+                    .push(Item::Mod(i as ModId));
+            }
+        }
+        let mut impls: Vec<(FnId, ModId, Segs)> = Vec::new();
+        for (i, record) in records.into_iter().enumerate() {
+            let m = i as ModId;
+            let facts = record.facts;
+            let node = &mut program.modules[i];
+            if facts.entity_table.is_some() {
+                for (part, name) in ENTITY_PARTS.iter().enumerate() {
+                    // The entity's generated names win over what they shadow.
+                    node.names
+                        .entry(name.to_string())
+                        .or_default()
+                        .insert(0, Item::Entity(part as u8));
+                }
+            }
+            for t in facts.types {
+                let id = program.types.len() as TypeId;
+                node.names.entry(t.name).or_default().push(Item::Type(id));
+                program.types.push(TypeNode {
+                    module: m,
+                    diesel_table: t.diesel_table,
+                });
+            }
+            for use_ in facts.uses {
+                let id = program.imports.len() as u32;
+                node.imports.push(id);
+                match use_.name {
+                    Some(name) if name != "_" => {
+                        node.names.entry(name).or_default().push(Item::Import(id))
+                    }
+                    Some(_) => {}
+                    None => node.globs.push(id),
+                }
+                program.imports.push(Import {
+                    module: m,
+                    path: use_.path,
+                });
+            }
+            for f in facts.fns {
+                let id = program.fns.len() as FnId;
+                match f.kind {
+                    FnKind::Free | FnKind::Const => {
+                        node.names
+                            .entry(f.name.clone())
+                            .or_default()
+                            .push(Item::Fn(id));
+                    }
+                    FnKind::Method(index) => {
+                        if let Some(imp) = facts.impls.get(index) {
+                            impls.push((id, m, imp.self_ty.clone()));
+                        }
+                    }
+                }
+                program.fns.push(FnNode {
+                    module: m,
+                    self_target: None,
+                    fact: f,
+                });
+            }
+        }
+        program.externs = workspace
+            .crates
+            .iter()
+            .map(|c| {
+                c.externs
+                    .iter()
+                    .filter_map(|(alias, lib)| roots.get(lib).map(|&r| (alias.clone(), r)))
+                    .collect()
+            })
+            .collect();
+        program.resolve_imports();
+        // Methods join their type once imports tell what the impl names.
+        for (id, m, self_ty) in impls {
+            if self_ty.is_empty() {
+                continue;
+            }
+            let res = program.resolve(m, &self_ty, None, Ns::Type, true);
+            let target = (res.consumed == self_ty.len())
+                .then_some(res.target)
+                .flatten();
+            program.fns[id as usize].self_target = target;
+            let name = program.fns[id as usize].fact.name.clone();
+            if let Some(Target::Type(t)) = target {
+                program
+                    .type_methods
+                    .entry(t)
+                    .or_default()
+                    .entry(name.clone())
+                    .or_default()
+                    .push(id);
+            }
+            if program.fns[id as usize].fact.has_receiver {
+                program.methods_by_name.entry(name).or_default().push(id);
+            }
+        }
+        program.returns = (0..program.fns.len())
+            .map(|i| {
+                let f = &program.fns[i];
+                let ret = f.fact.ret.as_ref()?;
+                if ret.len() == 1 && ret[0] == "Self" {
+                    return f.self_target;
+                }
+                let res = program.resolve(f.module, ret, f.self_target, Ns::Type, true);
+                match res.target {
+                    Some(t @ (Target::Type(_) | Target::Entity(..)))
+                        if res.consumed == ret.len() =>
+                    {
+                        Some(t)
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        program
+    }
+
+    /// Resolves imports in rounds: an import waits while a name it needs
+    /// comes from an import not yet resolved; then the rest, leniently.
+    fn resolve_imports(&mut self) {
+        let n = self.imports.len();
+        self.import_targets = vec![None; n];
+        self.import_done = vec![false; n];
+        loop {
+            let mut progress = false;
+            for id in 0..n {
+                if self.import_done[id] {
+                    continue;
+                }
+                match self.resolve_import(id, false) {
+                    Look::Found(t) => {
+                        self.import_targets[id] = Some(t);
+                        self.import_done[id] = true;
+                        progress = true;
+                    }
+                    Look::NotFound => {
+                        self.import_done[id] = true;
+                        progress = true;
+                    }
+                    Look::Pending => {}
+                }
+            }
+            if !progress {
+                break;
+            }
+        }
+        // What is left waits on cycles or on names no import gives: take
+        // what can be found, without waiting any more.
+        loop {
+            let mut progress = false;
+            for id in 0..n {
+                if self.import_done[id] {
+                    continue;
+                }
+                if let Look::Found(t) = self.resolve_import(id, true) {
+                    self.import_targets[id] = Some(t);
+                    self.import_done[id] = true;
+                    progress = true;
+                }
+            }
+            if !progress {
+                break;
+            }
+        }
+        self.import_done = vec![true; n];
+    }
+
+    fn resolve_import(&self, id: usize, lenient: bool) -> Look {
+        let import = &self.imports[id];
+        // Imports mostly bring in modules and types; a name that is both a
+        // type and a function takes the type.
+        match self.resolve_inner(import.module, &import.path, None, Ns::Type, lenient) {
+            Err(()) => Look::Pending,
+            Ok(res) => match res.target {
+                Some(t) if res.consumed == import.path.len() => Look::Found(t),
+                _ => Look::NotFound,
+            },
+        }
+    }
+
+    /// Resolves `segs` as written in module `m`; `self_target` is what
+    /// `Self` means there.
+    pub fn resolve_path(&self, m: ModId, segs: &[String], self_target: Option<Target>) -> PathRes {
+        self.resolve(m, segs, self_target, Ns::Value, true)
+    }
+
+    /// Like [`resolve_path`](Self::resolve_path) for a type position.
+    pub fn resolve_type(&self, m: ModId, segs: &[String], self_target: Option<Target>) -> PathRes {
+        self.resolve(m, segs, self_target, Ns::Type, true)
+    }
+
+    fn resolve(
+        &self,
+        m: ModId,
+        segs: &[String],
+        self_target: Option<Target>,
+        ns: Ns,
+        lenient: bool,
+    ) -> PathRes {
+        self.resolve_inner(m, segs, self_target, ns, lenient)
+            .unwrap_or_default()
+    }
+
+    /// `Err` when an unresolved import blocks the answer (not lenient only).
+    fn resolve_inner(
+        &self,
+        m: ModId,
+        segs: &[String],
+        self_target: Option<Target>,
+        last_ns: Ns,
+        lenient: bool,
+    ) -> Result<PathRes, ()> {
+        let mut res = PathRes::default();
+        let Some(first) = segs.first() else {
+            return Ok(res);
+        };
+        let ns_at = |i: usize| {
+            if i + 1 == segs.len() {
+                last_ns
+            } else {
+                Ns::Type
+            }
+        };
+        let module = &self.modules[m as usize];
+        let mut current = match first.as_str() {
+            "crate" | "$crate" => Target::Mod(module.root),
+            "self" => Target::Mod(m),
+            "super" => match module.parent {
+                Some(p) => Target::Mod(p),
+                None => return Ok(res),
+            },
+            "Self" => match self_target {
+                Some(t) => t,
+                None => return Ok(res),
+            },
+            name => match self.lookup(m, name, ns_at(0), lenient, 0) {
+                Look::Found(t) => t,
+                Look::Pending => return Err(()),
+                Look::NotFound => {
+                    if let Some(&root) = self.externs[module.crate_index].get(name) {
+                        Target::Mod(root)
+                    } else if m != module.root {
+                        // 2015-edition paths start at the crate root.
+                        match self.lookup(module.root, name, ns_at(0), lenient, 0) {
+                            Look::Found(t) => t,
+                            Look::Pending => return Err(()),
+                            Look::NotFound => return Ok(res),
+                        }
+                    } else {
+                        return Ok(res);
+                    }
+                }
+            },
+        };
+        let mut i = 1;
+        if let Target::Mod(x) = current {
+            res.last_mod = Some(x);
+        }
+        if let Target::Fn(f) = current {
+            res.fns = vec![f];
+        }
+        while i < segs.len() {
+            let seg = segs[i].as_str();
+            let next = match current {
+                Target::Mod(x) => match seg {
+                    "super" => self.modules[x as usize].parent.map(Target::Mod),
+                    "self" => Some(current),
+                    _ => match self.lookup(x, seg, ns_at(i), lenient, 0) {
+                        Look::Found(t) => Some(t),
+                        Look::Pending => return Err(()),
+                        Look::NotFound => None,
+                    },
+                },
+                Target::Type(t) => match self.type_methods.get(&t).and_then(|ms| ms.get(seg)) {
+                    Some(fns) => {
+                        res.fns = fns.clone();
+                        Some(Target::Fn(fns[0]))
+                    }
+                    None => None,
+                },
+                _ => None,
+            };
+            let Some(next) = next else { break };
+            current = next;
+            match current {
+                Target::Mod(x) => res.last_mod = Some(x),
+                Target::Fn(f) if res.fns.first() != Some(&f) => res.fns = vec![f],
+                _ => {}
+            }
+            i += 1;
+        }
+        res.target = Some(current);
+        res.consumed = i;
+        if !matches!(current, Target::Fn(_)) {
+            res.fns.clear();
+        }
+        Ok(res)
+    }
+
+    fn lookup(&self, m: ModId, name: &str, ns: Ns, lenient: bool, depth: u32) -> Look {
+        let module = &self.modules[m as usize];
+        let mut pending = false;
+        if let Some(items) = module.names.get(name) {
+            let mut found: Vec<Target> = Vec::with_capacity(items.len());
+            for item in items {
+                match *item {
+                    Item::Mod(x) => found.push(Target::Mod(x)),
+                    Item::Type(t) => found.push(Target::Type(t)),
+                    Item::Fn(f) => found.push(Target::Fn(f)),
+                    Item::Entity(part) => found.push(Target::Entity(m, part)),
+                    Item::Import(id) => {
+                        match self.import_targets.get(id as usize).copied().flatten() {
+                            Some(t) => found.push(t),
+                            None if !lenient && !self.import_done[id as usize] => pending = true,
+                            None => {}
+                        }
+                    }
+                }
+            }
+            let wanted = |t: &Target| match ns {
+                Ns::Value => matches!(t, Target::Fn(_)),
+                Ns::Type => !matches!(t, Target::Fn(_)),
+            };
+            if let Some(t) = found.iter().find(|t| wanted(t)).or(found.first()) {
+                return Look::Found(*t);
+            }
+        }
+        if pending {
+            return Look::Pending;
+        }
+        if depth < MAX_GLOB_DEPTH {
+            for &g in &module.globs {
+                match self.import_targets.get(g as usize).copied().flatten() {
+                    Some(Target::Mod(x)) if x != m => {
+                        match self.lookup(x, name, ns, lenient, depth + 1) {
+                            Look::Found(t) => return Look::Found(t),
+                            Look::Pending => pending = true,
+                            Look::NotFound => {}
+                        }
+                    }
+                    Some(_) => {}
+                    None if !lenient && !self.import_done[g as usize] => pending = true,
+                    None => {}
+                }
+            }
+        }
+        if pending {
+            Look::Pending
+        } else {
+            Look::NotFound
+        }
+    }
+
+    /// The functions `type_id` defines under `name`.
+    pub fn methods_of(&self, type_id: TypeId, name: &str) -> Option<&[FnId]> {
+        self.type_methods
+            .get(&type_id)
+            .and_then(|ms| ms.get(name))
+            .map(Vec::as_slice)
+    }
+
+    /// The module a target is defined in.
+    pub fn module_of(&self, target: Target) -> ModId {
+        match target {
+            Target::Mod(m) | Target::Entity(m, _) => m,
+            Target::Type(t) => self.types[t as usize].module,
+            Target::Fn(f) => self.fns[f as usize].module,
+        }
+    }
+
+    /// The resolved target of an import.
+    pub fn import_target(&self, id: u32) -> Option<Target> {
+        self.import_targets.get(id as usize).copied().flatten()
+    }
+}
