@@ -31,12 +31,12 @@ pub struct Cli {
 pub enum Command {
     /// Read the monolith's schema (and later its code) and report what was found.
     Analyze(AnalyzeArgs),
-    /// Review and change the proposal in an interactive wizard (not implemented yet).
-    Plan(PendingArgs),
+    /// Review and change the plan (carve.toml); scriptable with --answers.
+    Plan(PlanArgs),
     /// Write the services, topics, connectors and runbooks of a plan (not implemented yet).
     Scaffold(PendingArgs),
-    /// Fail when the monolith's code crosses the planned boundaries (not implemented yet).
-    Check(PendingArgs),
+    /// Fail (exit 1) when the monolith's code crosses the planned boundaries.
+    Check(CheckArgs),
 }
 
 #[derive(Debug, Args)]
@@ -104,6 +104,44 @@ pub struct AnalyzeArgs {
 pub enum AlgorithmArg {
     Leiden,
     Louvain,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The monolith's checkout [default: the plan's directory].
+    pub path: Option<PathBuf>,
+
+    /// The plan to edit; created from a fresh analysis when it does not exist.
+    #[arg(long, value_name = "FILE", default_value = "carve.toml")]
+    pub plan: PathBuf,
+
+    /// Apply the actions in this TOML file instead of prompting.
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+
+    /// Skip confirmations.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The monolith's checkout [default: the plan's directory].
+    pub path: Option<PathBuf>,
+
+    /// The plan to check against.
+    #[arg(long, value_name = "FILE", default_value = "carve.toml")]
+    pub plan: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Json,
 }
 
 /// Arguments of commands that are not built yet; accepted so scripts can

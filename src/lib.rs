@@ -20,8 +20,8 @@ pub fn run(cli: Cli) -> ExitStatus {
     let printer = Printer::new(cli.color, cli.quiet);
     match &cli.command {
         Command::Analyze(args) => commands::analyze::run(args, &printer),
-        Command::Plan(_) => commands::not_implemented("plan", &printer),
+        Command::Plan(args) => commands::plan::run(args, &printer),
         Command::Scaffold(_) => commands::not_implemented("scaffold", &printer),
-        Command::Check(_) => commands::not_implemented("check", &printer),
+        Command::Check(args) => commands::check::run(args, &printer),
     }
 }

@@ -108,11 +108,25 @@ fn human_output_is_plain_when_piped_and_coloured_when_asked() {
 
 #[test]
 fn pending_commands_exit_2_with_a_message() {
-    for command in ["plan", "scaffold", "check"] {
-        let output = carve().arg(command).output().unwrap();
-        assert_eq!(output.status.code(), Some(2), "{command}");
-        assert!(String::from_utf8_lossy(&output.stderr).contains("not implemented yet"));
-    }
+    let output = carve().arg("scaffold").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not implemented yet"));
+}
+
+#[test]
+fn check_without_a_plan_exits_2_and_says_how_to_write_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = carve()
+        .current_dir(dir.path())
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("carve.toml") && stderr.contains("--write-plan"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -32,6 +32,11 @@ const SIBLING: f64 = 0.25;
 /// Budget of one module's tables, each weighted by how the module touches
 /// it ([`access_weight`]).
 const CODE: f64 = 2.0;
+/// Tables one module writes itself belong together: in a data layer that
+/// is the strongest evidence of an aggregate. Each pair of a module's direct
+/// writes gets this much, for modules writing at most [`MAX_WRITE_SET`].
+const WRITTEN_TOGETHER: f64 = 1.5;
+const MAX_WRITE_SET: usize = 6;
 /// Budget of one co-access set (tables used by one function).
 const CO_ACCESS: f64 = 0.5;
 /// Budget of one module dependency, spread over the two modules' tables.
@@ -261,6 +266,7 @@ pub(crate) fn build(
         for units in &groups {
             b.add_group(units, CODE);
         }
+        add_written_together(&mut b, tables, code);
     }
     if signals.contains(&Signal::CoAccess) {
         let mut groups: Vec<BTreeMap<usize, f64>> = code
@@ -297,6 +303,53 @@ pub(crate) fn build(
         edges,
         degree,
         direct: b.direct.into_iter().collect(),
+    }
+}
+
+/// Tables a module and its submodules write themselves belong together:
+/// `db::orders` and `db::orders::items` writing `orders` and `order_items`
+/// is the data layer saying where an aggregate ends. Each module's writes
+/// count for it and for every module above it; sets larger than
+/// [`MAX_WRITE_SET`] (a crate root over everything) say nothing.
+fn add_written_together(b: &mut Builder, tables: &Tables, code: &Codebase) {
+    let mut written: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+    for module in &code.modules {
+        let units: Vec<usize> = module
+            .accesses
+            .iter()
+            .filter(|a| a.mode == AccessMode::Write && a.via == AccessVia::Direct)
+            .filter_map(|a| tables.find(&a.table))
+            .map(|t| tables.unit_of[t])
+            .collect();
+        if units.is_empty() {
+            continue;
+        }
+        let mut path = module.name.as_str();
+        loop {
+            written
+                .entry(path)
+                .or_default()
+                .extend(units.iter().copied());
+            match path.rsplit_once("::") {
+                Some((parent, _)) => path = parent,
+                None => break,
+            }
+        }
+    }
+    let mut pairs: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for units in written
+        .values()
+        .filter(|u| u.len() >= 2 && u.len() <= MAX_WRITE_SET)
+    {
+        let units: Vec<usize> = units.iter().copied().collect();
+        for (i, &x) in units.iter().enumerate() {
+            for &y in &units[i + 1..] {
+                pairs.insert((x, y));
+            }
+        }
+    }
+    for (x, y) in pairs {
+        b.add(x, y, WRITTEN_TOGETHER);
     }
 }
 

@@ -71,7 +71,10 @@ pub fn run(args: &AnalyzeArgs, printer: &Printer) -> ExitStatus {
         Err(error) => return report_load_error(&error, printer),
     };
     let codebase = settings.code_root.as_deref().map(|root| {
-        let (code, diagnostics) = ingest::rust::read_codebase(root, &loaded.schema);
+        // Relative roots like `.` are made absolute so every path the code
+        // reader builds has a parent; reported paths stay relative to it.
+        let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+        let (code, diagnostics) = ingest::rust::read_codebase(&root, &loaded.schema);
         loaded.diagnostics.extend(diagnostics);
         code
     });

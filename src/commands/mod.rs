@@ -1,6 +1,9 @@
 //! One handler per subcommand.
 
 pub mod analyze;
+pub mod check;
+mod monolith;
+pub mod plan;
 
 use crate::exit::ExitStatus;
 use crate::printer::Printer;

@@ -1,8 +1,10 @@
 //! The plan: `carve.toml`, its validation, and writing it from a proposal.
 
+pub mod answers;
 pub mod check;
 pub mod edit;
 pub mod load;
+pub mod metrics;
 pub mod model;
 pub mod validate;
 pub mod write;

@@ -9,6 +9,7 @@ use super::facts::{
 };
 use super::modules::child_file;
 use super::names::TableIndex;
+use super::sql_tables;
 use crate::model::{AccessMode, Diagnostic, Dialect};
 use proc_macro2::{Span, TokenStream, TokenTree};
 use std::collections::{HashMap, HashSet};
@@ -120,7 +121,7 @@ fn core_type(ty: &Type) -> Option<Segs> {
         Type::Group(g) => core_type(&g.elem),
         Type::Path(p) if p.qself.is_none() => {
             let last = p.path.segments.last()?;
-            if WRAPPERS.contains(&last.ident.to_string().as_str()) {
+            if WRAPPERS.iter().any(|w| last.ident == w) {
                 if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
                     return args.args.iter().find_map(|a| match a {
                         syn::GenericArgument::Type(t) => core_type(t),
@@ -241,6 +242,75 @@ const PEELED_METHODS: &[&str] = &[
     "into_inner",
 ];
 
+/// Methods that are std's whatever the receiver: no event is recorded.
+const STD_ONLY_METHODS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "clone",
+    "iter",
+    "into_iter",
+    "collect",
+    "map",
+    "and_then",
+    "ok",
+    "ok_or",
+    "map_err",
+    "unwrap_or",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "to_string",
+    "to_owned",
+    "as_ref",
+    "as_str",
+    "is_some",
+    "is_none",
+    "is_ok",
+    "is_err",
+    "len",
+    "is_empty",
+    "into",
+    "as_mut",
+    "cloned",
+    "copied",
+    "filter_map",
+    "enumerate",
+    "push",
+    "push_str",
+];
+
+/// Macros that only print, log or assert constants: their arguments are
+/// not worth a parse.
+const SKIPPED_MACROS: &[&str] = &[
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "error",
+    "include_str",
+    "include_bytes",
+    "concat",
+    "env",
+    "option_env",
+    "stringify",
+    "cfg",
+    "line",
+    "column",
+    "file",
+    "module_path",
+    "todo",
+    "unimplemented",
+    "unreachable",
+    "compile_error",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "matches",
+];
+
 fn peel(mut expr: &Expr) -> &Expr {
     loop {
         expr = match expr {
@@ -250,9 +320,7 @@ fn peel(mut expr: &Expr) -> &Expr {
             Expr::Await(a) => &a.base,
             Expr::Try(t) => &t.expr,
             Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
-            Expr::MethodCall(m) if PEELED_METHODS.contains(&m.method.to_string().as_str()) => {
-                &m.receiver
-            }
+            Expr::MethodCall(m) if PEELED_METHODS.iter().any(|p| m.method == p) => &m.receiver,
             _ => return expr,
         };
     }
@@ -267,10 +335,9 @@ fn string_lit(expr: &Expr) -> Option<(String, u32)> {
             Expr::Paren(p) => &p.expr,
             Expr::Group(g) => &g.expr,
             Expr::MethodCall(m)
-                if matches!(
-                    m.method.to_string().as_str(),
-                    "to_string" | "to_owned" | "into" | "as_str"
-                ) =>
+                if ["to_string", "to_owned", "into", "as_str"]
+                    .iter()
+                    .any(|n| m.method == n) =>
             {
                 &m.receiver
             }
@@ -361,6 +428,7 @@ struct Extractor<'c> {
 
 impl<'c> Extractor<'c> {
     fn new(ctx: &'c FileContext<'c>) -> Self {
+        let modules = Vec::with_capacity(4);
         let file_dir = ctx.file.parent().unwrap_or(Path::new("")).to_path_buf();
         let child_base = if ctx.mod_rs {
             file_dir.clone()
@@ -374,7 +442,7 @@ impl<'c> Extractor<'c> {
         };
         Extractor {
             ctx,
-            modules: Vec::new(),
+            modules,
             mod_stack: Vec::new(),
             bodies: Vec::new(),
             impl_stack: Vec::new(),
@@ -641,6 +709,30 @@ impl<'c> Extractor<'c> {
             module.facts.entity_table = Some(table);
         }
         diesel_table
+    }
+
+    /// Keeps a qualified path for module dependencies; `segs` when the
+    /// caller already has them.
+    fn note_dep(&mut self, path: &syn::Path, segs: Option<&Segs>) {
+        if path.segments.len() < 2 {
+            return;
+        }
+        let first = &path.segments[0].ident;
+        // Paths into the standard library are never workspace modules.
+        if ["Self", "std", "core", "alloc"].iter().any(|n| first == n) {
+            return;
+        }
+        let segs = segs.cloned().unwrap_or_else(|| path_segs(path));
+        self.module().deps.insert(segs);
+    }
+
+    /// Visits a path's generic arguments, its dependency already noted.
+    fn visit_path_args(&mut self, path: &syn::Path) {
+        for segment in &path.segments {
+            if !segment.arguments.is_none() {
+                self.visit_path_arguments(&segment.arguments);
+            }
+        }
     }
 
     fn handle_mod(&mut self, m: &syn::ItemMod) {
@@ -940,10 +1032,7 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
     fn visit_attribute(&mut self, _attr: &'ast Attribute) {}
 
     fn visit_path(&mut self, path: &'ast syn::Path) {
-        if path.segments.len() >= 2 && path.segments[0].ident != "Self" {
-            let segs = path_segs(path);
-            self.module().deps.insert(segs);
-        }
+        self.note_dep(path, None);
         visit::visit_path(self, path);
     }
 
@@ -978,10 +1067,11 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
             }
         }
         let last = segs.last().map(String::as_str).unwrap_or_default();
+        self.note_dep(&p.path, Some(&segs));
         if is_screaming(last) || last == "Entity" || (segs.len() == 1 && is_camel(last)) {
             self.push_event(Event::ValueRef { path: segs, line });
         }
-        self.visit_path(&p.path);
+        self.visit_path_args(&p.path);
     }
 
     fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
@@ -1006,19 +1096,19 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
         };
         let line = line_of(last.ident.span());
         let name = segs.last().cloned().unwrap_or_default();
-        let index = self.push_event(Event::Call {
-            path: segs.clone(),
-            line,
-        });
+        let in_diesel = segs.len() == 2 && segs[0] == "diesel";
+        let segs_len = segs.len();
+        self.note_dep(&p.path, Some(&segs));
+        self.visit_path_args(&p.path);
+        let index = self.push_event(Event::Call { path: segs, line });
         self.body().call_at.insert(key_of(last.ident.span()), index);
-        self.visit_path(&p.path);
         if sqlx::QUERY_FNS.contains(&name.as_str()) {
             for arg in &c.args {
                 self.sql_literal(arg);
             }
         }
         let diesel_write = diesel::WRITE_FNS.contains(&name.as_str())
-            && ((segs.len() == 2 && segs[0] == "diesel") || (segs.len() == 1 && self.uses_diesel));
+            && (in_diesel || (segs_len == 1 && self.uses_diesel));
         if diesel_write {
             if let Some(arg) = c.args.first() {
                 if let PreRecv::Known(target @ (Recv::SelfValue | Recv::Local(_))) =
@@ -1054,7 +1144,9 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
                 self.sql_literal(arg);
             }
         }
-        self.push_event(Event::Method { name, recv, line });
+        if !STD_ONLY_METHODS.contains(&name.as_str()) {
+            self.push_event(Event::Method { name, recv, line });
+        }
         if let Some(turbofish) = &m.turbofish {
             self.visit_angle_bracketed_generic_arguments(turbofish);
         }
@@ -1067,13 +1159,14 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
         if s.qself.is_none() {
             if let Some(first) = s.path.segments.first() {
                 let line = line_of(first.ident.span());
-                self.push_event(Event::StructLit {
-                    path: path_segs(&s.path),
-                    line,
-                });
+                let segs = path_segs(&s.path);
+                self.note_dep(&s.path, Some(&segs));
+                self.push_event(Event::StructLit { path: segs, line });
             }
+        } else {
+            self.visit_path(&s.path);
         }
-        self.visit_path(&s.path);
+        self.visit_path_args(&s.path);
         for field in &s.fields {
             self.visit_expr(&field.expr);
         }
@@ -1149,6 +1242,7 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
         match name {
             // diesel's schema declarations name tables without touching them.
             "table" | "joinable" | "allow_tables_to_appear_in_same_query" | "macro_rules" => {}
+            _ if SKIPPED_MACROS.contains(&name) => {}
             _ if sqlx::QUERY_MACROS.contains(&name) && (segs.len() == 1 || segs[0] == "sqlx") => {
                 if let Ok(args) =
                     Punctuated::<Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone())
@@ -1160,12 +1254,22 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
                 }
             }
             _ if sql_strings::FORMAT_MACROS.contains(&name) => {
-                if let Ok(args) =
-                    Punctuated::<Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone())
-                {
-                    self.sql_args(&args, true);
-                    for arg in &args {
-                        self.visit_expr(arg);
+                // Templates are rarely SQL and their arguments rarely reach
+                // the database: parse only when the template looks like SQL.
+                let template = mac.tokens.clone().into_iter().find_map(|t| match t {
+                    TokenTree::Literal(l) => {
+                        syn::parse2::<syn::LitStr>(TokenTree::Literal(l).into()).ok()
+                    }
+                    _ => None,
+                });
+                if template.is_some_and(|t| sql_tables::looks_like_sql(&t.value())) {
+                    if let Ok(args) = Punctuated::<Expr, syn::Token![,]>::parse_terminated
+                        .parse2(mac.tokens.clone())
+                    {
+                        self.sql_args(&args, true);
+                        for arg in &args {
+                            self.visit_expr(arg);
+                        }
                     }
                 }
             }
