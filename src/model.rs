@@ -303,11 +303,11 @@ pub struct Metrics {
     pub modularity: f64,
     pub cross_service_foreign_keys: usize,
     pub cross_service_accesses: usize,
-    /// Inter-service coupling proportion.
+    /// Inter-partition call percentage: the share of code interactions that cross services.
     pub icp: f64,
-    /// Interface number: average exposed entry points per service.
+    /// Interface number: the mean count of a service's tables other services touch.
     pub ifn: f64,
-    /// Non-extreme distribution of service sizes.
+    /// Non-extreme distribution: the share of tables in services neither tiny nor huge.
     pub ned: f64,
 }
 
