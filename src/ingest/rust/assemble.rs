@@ -56,8 +56,13 @@ pub fn assemble(root: &Path, workspace: &Workspace, mut records: Vec<ModuleRecor
         .enumerate()
         .filter_map(|(i, r)| r.facts.entity_table.clone().map(|t| (i as u32, t)))
         .collect();
+    let t0 = std::time::Instant::now();
     let program = Program::build(records, workspace);
+    eprintln!("build {:?}", t0.elapsed());
+    let t0 = std::time::Instant::now();
     let links = calls::link_all(&program, &entities);
+    eprintln!("link {:?}", t0.elapsed());
+    let t0 = std::time::Instant::now();
 
     // Tables as numbers, in name order, so keys sort like names.
     let mut table_names: BTreeSet<&str> = BTreeSet::new();
@@ -88,6 +93,8 @@ pub fn assemble(root: &Path, workspace: &Workspace, mut records: Vec<ModuleRecor
         })
         .collect();
     let acc = calls::propagate(direct, &links);
+    eprintln!("tables+propagate {:?}", t0.elapsed());
+    let t0 = std::time::Instant::now();
 
     let mut fns_of: Vec<Vec<u32>> = vec![Vec::new(); infos.len()];
     for (i, f) in program.fns.iter().enumerate() {
@@ -160,6 +167,8 @@ pub fn assemble(root: &Path, workspace: &Workspace, mut records: Vec<ModuleRecor
         })
         .collect();
 
+    eprintln!("modules {:?}", t0.elapsed());
+    let t0 = std::time::Instant::now();
     let mut co_access: BTreeSet<Vec<String>> = BTreeSet::new();
     for (f, node) in program.fns.iter().enumerate() {
         if !calls::is_function(node.fact.kind) {
@@ -179,6 +188,7 @@ pub fn assemble(root: &Path, workspace: &Workspace, mut records: Vec<ModuleRecor
             root: relative(&c.package_dir, root),
         });
     }
+    eprintln!("coaccess {:?}", t0.elapsed());
     Codebase {
         crates: crates.into_values().collect(),
         modules: merge_same_names(modules),

@@ -394,6 +394,16 @@ impl<'p> FnResolver<'p> {
                         }
                     }
                 }
+                Event::DieselColumn { prefix, access } => {
+                    let res = self
+                        .program
+                        .resolve_type(self.module, prefix, self.self_target);
+                    let is_module =
+                        res.consumed == prefix.len() && matches!(res.target, Some(Target::Mod(_)));
+                    if !is_module {
+                        self.links.accesses.push(access.clone());
+                    }
+                }
                 Event::DieselWrite { target, line } => {
                     if let Some(Target::Type(t)) = self.type_of(target) {
                         if let Some(table) = &self.program.types[t as usize].diesel_table {

@@ -37,7 +37,29 @@ pub struct FileContext<'a> {
 /// Parses `text` and extracts its facts; an unparsable file gives a
 /// `rust-unparsed` diagnostic and no module content.
 pub fn extract_file(ctx: &FileContext<'_>, text: &str) -> FileFacts {
-    let facts = match syn::parse_file(text) {
+    // A bug on one odd file must not take the whole analysis down.
+    let facts =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| extract_parsed(ctx, text)))
+            .unwrap_or_else(|_| {
+                let mut facts = FileFacts::default();
+                facts.modules.push(ModuleFacts::default());
+                facts.diagnostics.push(
+                    Diagnostic::warning(
+                        "rust-unparsed",
+                        format!("{} could not be analyzed (internal error)", ctx.shown),
+                    )
+                    .in_file(ctx.shown),
+                );
+                facts
+            });
+    // Spans of this file are no longer needed: free the thread's source map
+    // so memory stays flat however many files a thread parses.
+    proc_macro2::extra::invalidate_current_thread_spans();
+    facts
+}
+
+fn extract_parsed(ctx: &FileContext<'_>, text: &str) -> FileFacts {
+    match syn::parse_file(text) {
         Ok(file) => {
             let mut extractor = Extractor::new(ctx);
             extractor.prescan(&file.items);
@@ -62,11 +84,7 @@ pub fn extract_file(ctx: &FileContext<'_>, text: &str) -> FileFacts {
             );
             facts
         }
-    };
-    // Spans of this file are no longer needed: free the thread's source map
-    // so memory stays flat however many files a thread parses.
-    proc_macro2::extra::invalidate_current_thread_spans();
-    facts
+    }
 }
 
 fn line_of(span: Span) -> u32 {
@@ -1019,12 +1037,8 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
                     });
                 }
             }
-            Item::Macro(m) => {
-                // `macro_rules!` definitions are patterns, not code.
-                if m.ident.is_none() {
-                    self.visit_macro(&m.mac);
-                }
-            }
+            // `macro_rules!` definitions are patterns, not code.
+            Item::Macro(m) if m.ident.is_none() => self.visit_macro(&m.mac),
             _ => {}
         }
     }
@@ -1048,14 +1062,28 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
         let line = line_of(first.ident.span());
         let tables = self.ctx.tables;
         if segs.len() >= 2 {
-            if let Some(table) =
-                diesel::table_in_path(&segs, tables).and_then(|t| tables.canonical(t))
-            {
-                self.access(table, AccessMode::Read, line);
+            if let Some(found) = diesel::table_in_path(&segs, tables) {
+                if let Some(table) = tables.canonical(&segs[found.index]) {
+                    if found.certain {
+                        self.access(table, AccessMode::Read, line);
+                    } else {
+                        // `routes::tags::tag` may be a module path: decided
+                        // once modules are known.
+                        let mode = if self.diesel_write > 0 {
+                            AccessMode::Write
+                        } else {
+                            AccessMode::Read
+                        };
+                        let prefix = segs[..=found.index].to_vec();
+                        self.push_event(Event::DieselColumn {
+                            prefix,
+                            access: DirectAccess { table, mode, line },
+                        });
+                    }
+                }
             }
         } else if tables.knows(&segs[0])
-            || (tables.is_empty()
-                && (self.body().dsl.contains(&segs[0]) || self.module().dsl.contains(&segs[0])))
+            || (tables.is_empty() && self.bodies.iter().any(|b| b.dsl.contains(&segs[0])))
         {
             if let Some(table) = tables.canonical(&segs[0]) {
                 let mode = if self.diesel_write > 0 {

@@ -108,6 +108,9 @@ pub enum Event {
     /// `diesel::update(x)` / `x.save_changes(…)` where `x` is a model, not
     /// a table: the model's table is written.
     DieselWrite { target: Recv, line: u32 },
+    /// `X::<column of X>`: a diesel access unless `X` (with what precedes
+    /// it) is a module of the workspace.
+    DieselColumn { prefix: Segs, access: DirectAccess },
 }
 
 #[derive(Debug, Clone)]

@@ -27,6 +27,21 @@ pub use sql_tables::tables_in_sql;
 /// writes which table of `schema`. Paths in the result are relative to
 /// `root`; the result is the same for the same input.
 pub fn read_codebase(root: &Path, schema: &Schema) -> (Codebase, Vec<Diagnostic>) {
+    // Parsers and visitors recurse as deep as the code nests: give the
+    // workers room, on as many threads as rayon would use anyway.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK)
+        .build();
+    match pool {
+        Ok(pool) => pool.install(|| read_in_pool(root, schema)),
+        Err(_) => read_in_pool(root, schema),
+    }
+}
+
+/// Stack size of the threads reading files.
+const WORKER_STACK: usize = 64 << 20;
+
+fn read_in_pool(root: &Path, schema: &Schema) -> (Codebase, Vec<Diagnostic>) {
     let root = workspace::normalize(root);
     let tables = names::TableIndex::new(schema);
     let ws = workspace::read_workspace(&root);

@@ -76,6 +76,8 @@ pub struct Program {
     import_done: Vec<bool>,
     /// Per crate: the names its code uses for other workspace crates.
     externs: Vec<HashMap<String, ModId>>,
+    /// Per crate: whether paths may start at the crate root (edition 2015).
+    edition_2015: Vec<bool>,
     type_methods: HashMap<TypeId, HashMap<String, Vec<FnId>>>,
     /// Methods (functions with `self`) by name, for `x.m()` calls.
     pub methods_by_name: HashMap<String, Vec<FnId>>,
@@ -98,6 +100,9 @@ pub struct PathRes {
 enum Look {
     Found(Target),
     NotFound,
+    /// Imported from outside the workspace (or from code carve cannot
+    /// see): the name is taken, nothing else may answer for it.
+    Opaque,
     /// Depends on an import not resolved yet.
     Pending,
 }
@@ -213,6 +218,7 @@ impl Program {
                     .collect()
             })
             .collect();
+        program.edition_2015 = workspace.crates.iter().map(|c| c.edition_2015).collect();
         program.resolve_imports();
         // Methods join their type once imports tell what the impl names.
         for (id, m, self_ty) in impls {
@@ -277,7 +283,7 @@ impl Program {
                         self.import_done[id] = true;
                         progress = true;
                     }
-                    Look::NotFound => {
+                    Look::NotFound | Look::Opaque => {
                         self.import_done[id] = true;
                         progress = true;
                     }
@@ -380,15 +386,16 @@ impl Program {
             name => match self.lookup(m, name, ns_at(0), lenient, 0) {
                 Look::Found(t) => t,
                 Look::Pending => return Err(()),
+                Look::Opaque => return Ok(res),
                 Look::NotFound => {
                     if let Some(&root) = self.externs[module.crate_index].get(name) {
                         Target::Mod(root)
-                    } else if m != module.root {
+                    } else if m != module.root && self.edition_2015[module.crate_index] {
                         // 2015-edition paths start at the crate root.
                         match self.lookup(module.root, name, ns_at(0), lenient, 0) {
                             Look::Found(t) => t,
                             Look::Pending => return Err(()),
-                            Look::NotFound => return Ok(res),
+                            Look::NotFound | Look::Opaque => return Ok(res),
                         }
                     } else {
                         return Ok(res);
@@ -412,7 +419,7 @@ impl Program {
                     _ => match self.lookup(x, seg, ns_at(i), lenient, 0) {
                         Look::Found(t) => Some(t),
                         Look::Pending => return Err(()),
-                        Look::NotFound => None,
+                        Look::NotFound | Look::Opaque => None,
                     },
                 },
                 Target::Type(t) => match self.type_methods.get(&t).and_then(|ms| ms.get(seg)) {
@@ -444,6 +451,7 @@ impl Program {
     fn lookup(&self, m: ModId, name: &str, ns: Ns, lenient: bool, depth: u32) -> Look {
         let module = &self.modules[m as usize];
         let mut pending = false;
+        let mut opaque = false;
         if let Some(items) = module.names.get(name) {
             let mut found: Vec<Target> = Vec::with_capacity(items.len());
             for item in items {
@@ -456,7 +464,7 @@ impl Program {
                         match self.import_targets.get(id as usize).copied().flatten() {
                             Some(t) => found.push(t),
                             None if !lenient && !self.import_done[id as usize] => pending = true,
-                            None => {}
+                            None => opaque = true,
                         }
                     }
                 }
@@ -472,6 +480,9 @@ impl Program {
         if pending {
             return Look::Pending;
         }
+        if opaque {
+            return Look::Opaque;
+        }
         if depth < MAX_GLOB_DEPTH {
             for &g in &module.globs {
                 match self.import_targets.get(g as usize).copied().flatten() {
@@ -479,7 +490,7 @@ impl Program {
                         match self.lookup(x, name, ns, lenient, depth + 1) {
                             Look::Found(t) => return Look::Found(t),
                             Look::Pending => pending = true,
-                            Look::NotFound => {}
+                            Look::NotFound | Look::Opaque => {}
                         }
                     }
                     Some(_) => {}

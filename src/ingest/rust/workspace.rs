@@ -19,6 +19,8 @@ pub struct CrateTarget {
     /// The crate root (`src/lib.rs`, `src/main.rs`, …).
     pub root_file: PathBuf,
     pub is_lib: bool,
+    /// Edition 2015: paths in `use` start at the crate root.
+    pub edition_2015: bool,
     /// Names this crate's code may use for other workspace crates, with
     /// the index (into [`Workspace::crates`]) of the library they name.
     pub externs: BTreeMap<String, usize>,
@@ -342,6 +344,27 @@ fn workspace_dependency<'a>(
         .max_by_key(|(_, dir)| dir.components().count())
 }
 
+/// The package's edition: its own, the workspace's (`edition.workspace =
+/// true`), or cargo's default, 2015.
+fn edition<'a>(manifests: &'a [Manifest], m: &'a Manifest) -> &'a str {
+    let inherited = || {
+        manifests
+            .iter()
+            .filter(|w| m.dir.starts_with(&w.dir))
+            .filter_map(|w| w.workspace()?.get("package")?.get("edition")?.as_str())
+            .next_back()
+    };
+    match m.table.get("package").and_then(|p| p.get("edition")) {
+        Some(toml::Value::String(s)) => s,
+        Some(toml::Value::Table(t))
+            if t.get("workspace").and_then(|w| w.as_bool()) == Some(true) =>
+        {
+            inherited().unwrap_or("2015")
+        }
+        _ => "2015",
+    }
+}
+
 /// Reads the workspace under `root`.
 pub fn read_workspace(root: &Path) -> Workspace {
     let mut diagnostics = Vec::new();
@@ -373,6 +396,7 @@ pub fn read_workspace(root: &Path) -> Workspace {
                 package_dir: m.dir.clone(),
                 root_file,
                 is_lib,
+                edition_2015: edition(&manifests, m) == "2015",
                 externs: BTreeMap::new(),
             });
         }

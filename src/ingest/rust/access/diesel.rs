@@ -18,18 +18,32 @@ pub const WRITE_FNS: &[&str] = &[
     "delete",
 ];
 
+/// Where a DSL path names a table: the segment's index, and whether the
+/// form is certain (`X::table`, `X::dsl…`) or could also be an ordinary
+/// module path that happens to end in a column's name (`X::<column>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableRef {
+    pub index: usize,
+    pub certain: bool,
+}
+
 /// The table a DSL path names: `X::table`, `X::dsl…`, or `X::<column of X>`
 /// anywhere in the path. `users::find()` is a module path, not an access.
-pub fn table_in_path<'a>(segs: &'a [String], tables: &TableIndex) -> Option<&'a str> {
-    segs.windows(2).find_map(|w| {
+pub fn table_in_path(segs: &[String], tables: &TableIndex) -> Option<TableRef> {
+    segs.windows(2).enumerate().find_map(|(index, w)| {
         let (table, next) = (w[0].as_str(), w[1].as_str());
         let known = tables.knows(table);
-        let hit = if TABLE_ITEMS.contains(&next) {
-            known || tables.is_empty()
+        if TABLE_ITEMS.contains(&next) {
+            (known || tables.is_empty()).then_some(TableRef {
+                index,
+                certain: true,
+            })
         } else {
-            known && tables.has_column(table, next)
-        };
-        hit.then_some(table)
+            (known && tables.has_column(table, next)).then_some(TableRef {
+                index,
+                certain: false,
+            })
+        }
     })
 }
 
@@ -115,12 +129,13 @@ mod tests {
     #[test]
     fn finds_tables_in_dsl_paths() {
         let t = index();
-        assert_eq!(table_in_path(&segs("posts::table"), &t), Some("posts"));
+        let at = |index, certain| Some(TableRef { index, certain });
+        assert_eq!(table_in_path(&segs("posts::table"), &t), at(0, true));
         assert_eq!(
             table_in_path(&segs("crate::schema::posts::dsl::title"), &t),
-            Some("posts")
+            at(2, true)
         );
-        assert_eq!(table_in_path(&segs("posts::title"), &t), Some("posts"));
+        assert_eq!(table_in_path(&segs("posts::title"), &t), at(0, false));
         assert_eq!(table_in_path(&segs("users::find"), &t), None);
         assert_eq!(table_in_path(&segs("comments::table"), &t), None);
     }
