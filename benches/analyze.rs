@@ -203,12 +203,6 @@ struct FloorTimes {
     sql: Duration,
 }
 
-impl FloorTimes {
-    fn total(&self) -> Duration {
-        self.rust + self.sql
-    }
-}
-
 impl FloorInput {
     fn gather(root: &Path, sql: Vec<String>) -> Self {
         let mut rust = Vec::new();

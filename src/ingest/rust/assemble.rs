@@ -56,13 +56,8 @@ pub fn assemble(root: &Path, workspace: &Workspace, mut records: Vec<ModuleRecor
         .enumerate()
         .filter_map(|(i, r)| r.facts.entity_table.clone().map(|t| (i as u32, t)))
         .collect();
-    let t0 = std::time::Instant::now();
     let program = Program::build(records, workspace);
-    eprintln!("build {:?}", t0.elapsed());
-    let t0 = std::time::Instant::now();
     let links = calls::link_all(&program, &entities);
-    eprintln!("link {:?}", t0.elapsed());
-    let t0 = std::time::Instant::now();
 
     // Tables as numbers, in name order, so keys sort like names.
     let mut table_names: BTreeSet<&str> = BTreeSet::new();
@@ -93,8 +88,6 @@ pub fn assemble(root: &Path, workspace: &Workspace, mut records: Vec<ModuleRecor
         })
         .collect();
     let acc = calls::propagate(direct, &links);
-    eprintln!("tables+propagate {:?}", t0.elapsed());
-    let t0 = std::time::Instant::now();
 
     let mut fns_of: Vec<Vec<u32>> = vec![Vec::new(); infos.len()];
     for (i, f) in program.fns.iter().enumerate() {
@@ -167,8 +160,6 @@ pub fn assemble(root: &Path, workspace: &Workspace, mut records: Vec<ModuleRecor
         })
         .collect();
 
-    eprintln!("modules {:?}", t0.elapsed());
-    let t0 = std::time::Instant::now();
     let mut co_access: BTreeSet<Vec<String>> = BTreeSet::new();
     for (f, node) in program.fns.iter().enumerate() {
         if !calls::is_function(node.fact.kind) {
@@ -188,12 +179,16 @@ pub fn assemble(root: &Path, workspace: &Workspace, mut records: Vec<ModuleRecor
             root: relative(&c.package_dir, root),
         });
     }
-    eprintln!("coaccess {:?}", t0.elapsed());
-    Codebase {
+    let codebase = Codebase {
         crates: crates.into_values().collect(),
         modules: merge_same_names(modules),
         co_access: co_access.into_iter().collect(),
-    }
+    };
+    // Freeing millions of small strings takes a while and nobody waits for
+    // it: let a worker do it while the caller goes on.
+    drop(table_id);
+    rayon::spawn(move || drop((program, links, acc, infos, fns_of, tables)));
+    codebase
 }
 
 /// The workspace modules a module's imports and qualified paths lead to:

@@ -238,7 +238,9 @@ pub struct Links {
     pub accesses: Vec<DirectAccess>,
 }
 
-fn is_common(name: &str) -> bool {
+/// Whether a method name is too common to resolve without knowing the
+/// receiver's type.
+pub fn is_common(name: &str) -> bool {
     COMMON_METHODS.contains(&name)
 }
 

@@ -3,6 +3,7 @@
 //! table access it can decide without looking at other files.
 
 use super::access::{diesel, seaorm, sql_strings, sqlx};
+use super::calls;
 use super::facts::{
     ChildModule, DirectAccess, Event, FileFacts, FnFact, FnKind, ImplFact, ModuleFacts, Recv, Segs,
     TypeFact, UseFact,
@@ -296,6 +297,13 @@ const STD_ONLY_METHODS: &[&str] = &[
     "push_str",
 ];
 
+/// First path segments of calls into std: no event is recorded.
+const STD_ROOTS: &[&str] = &[
+    "Some", "Ok", "Err", "Box", "Vec", "String", "Arc", "Rc", "Cell", "RefCell", "Mutex", "RwLock",
+    "HashMap", "HashSet", "BTreeMap", "BTreeSet", "VecDeque", "Option", "Result", "std", "core",
+    "alloc",
+];
+
 /// Macros that only print, log or assert constants: their arguments are
 /// not worth a parse.
 const SKIPPED_MACROS: &[&str] = &[
@@ -396,6 +404,8 @@ struct Body {
     bare: Vec<DirectAccess>,
     /// Call events by the position of the called name.
     call_at: HashMap<(u32, u32), usize>,
+    /// Locals currently bound to a value of known origin.
+    typed: HashSet<String>,
     is_module: bool,
 }
 
@@ -414,6 +424,7 @@ impl Body {
             dsl: HashSet::new(),
             bare: Vec::new(),
             call_at: HashMap::new(),
+            typed: HashSet::new(),
             is_module,
         }
     }
@@ -563,20 +574,22 @@ impl<'c> Extractor<'c> {
         if let syn::ReturnType::Type(_, ty) = &sig.output {
             body.fact.ret = core_type(ty);
         }
+        self.bodies.push(body);
         for input in &sig.inputs {
             if let FnArg::Typed(pt) = input {
                 if let Some(name) = pat_binding(&pt.pat) {
                     let value = core_type(&pt.ty).map_or(Recv::Unknown, Recv::Type);
-                    body.fact.events.push(Event::Bind { name, value });
+                    self.bind_name(name, value);
                 }
             }
         }
-        self.bodies.push(body);
         self.visit_signature(sig);
     }
 
     fn end_fn(&mut self) {
-        let body = self.bodies.pop().expect("function body");
+        let mut body = self.bodies.pop().expect("function body");
+        body.fact.events.shrink_to_fit();
+        body.fact.accesses.shrink_to_fit();
         let module = self.module();
         let index = module.facts.fns.len();
         for access in body.bare {
@@ -657,7 +670,21 @@ impl<'c> Extractor<'c> {
                 Pat::Type(pt) => core_type(&pt.ty).map_or(value, Recv::Type),
                 _ => value,
             };
-            self.push_event(Event::Bind { name, value });
+            self.bind_name(name, value);
+        }
+    }
+
+    /// Records a binding; an unknown value only matters when it hides a
+    /// known one, so only then is it recorded.
+    fn bind_name(&mut self, name: String, value: Recv) {
+        let body = self.body();
+        if value == Recv::Unknown {
+            if body.typed.remove(&name) {
+                body.fact.events.push(Event::Bind { name, value });
+            }
+        } else {
+            body.typed.insert(name.clone());
+            body.fact.events.push(Event::Bind { name, value });
         }
     }
 
@@ -1128,8 +1155,11 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
         let segs_len = segs.len();
         self.note_dep(&p.path, Some(&segs));
         self.visit_path_args(&p.path);
-        let index = self.push_event(Event::Call { path: segs, line });
-        self.body().call_at.insert(key_of(last.ident.span()), index);
+        // `Some(…)`, `Vec::new()`: never a workspace function.
+        if !STD_ROOTS.contains(&segs[0].as_str()) {
+            let index = self.push_event(Event::Call { path: segs, line });
+            self.body().call_at.insert(key_of(last.ident.span()), index);
+        }
         if sqlx::QUERY_FNS.contains(&name.as_str()) {
             for arg in &c.args {
                 self.sql_literal(arg);
@@ -1172,7 +1202,14 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
                 self.sql_literal(arg);
             }
         }
-        if !STD_ONLY_METHODS.contains(&name.as_str()) {
+        // A local nothing typed is as unknown as any other receiver.
+        let recv = match recv {
+            Recv::Local(local) if !self.body().typed.contains(&local) => Recv::Unknown,
+            other => other,
+        };
+        // Without a receiver type only a distinctive name can resolve.
+        let hopeless = recv == Recv::Unknown && calls::is_common(&name);
+        if !hopeless && !STD_ONLY_METHODS.contains(&name.as_str()) {
             self.push_event(Event::Method { name, recv, line });
         }
         if let Some(turbofish) = &m.turbofish {

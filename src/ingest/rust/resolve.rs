@@ -8,6 +8,7 @@ use super::access::seaorm::ENTITY_PARTS;
 use super::facts::{FnFact, FnKind, Segs};
 use super::modules::ModuleRecord;
 use super::workspace::Workspace;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 pub type ModId = u32;
@@ -149,10 +150,15 @@ impl Program {
                     .push(Item::Mod(i as ModId));
             }
         }
-        let mut impls: Vec<(FnId, ModId, Segs)> = Vec::new();
+        // Each impl block once (its module, its self type), and which
+        // block each method belongs to.
+        let mut impls: Vec<(ModId, Segs)> = Vec::new();
+        let mut methods: Vec<(FnId, usize)> = Vec::new();
         for (i, record) in records.into_iter().enumerate() {
             let m = i as ModId;
-            let facts = record.facts;
+            let mut facts = record.facts;
+            let first_impl = impls.len();
+            impls.extend(facts.impls.drain(..).map(|imp| (m, imp.self_ty)));
             let node = &mut program.modules[i];
             if facts.entity_table.is_some() {
                 for (part, name) in ENTITY_PARTS.iter().enumerate() {
@@ -196,8 +202,8 @@ impl Program {
                             .push(Item::Fn(id));
                     }
                     FnKind::Method(index) => {
-                        if let Some(imp) = facts.impls.get(index) {
-                            impls.push((id, m, imp.self_ty.clone()));
+                        if first_impl + index < impls.len() {
+                            methods.push((id, first_impl + index));
                         }
                     }
                 }
@@ -221,16 +227,23 @@ impl Program {
         program.edition_2015 = workspace.crates.iter().map(|c| c.edition_2015).collect();
         program.resolve_imports();
         // Methods join their type once imports tell what the impl names.
-        for (id, m, self_ty) in impls {
-            if self_ty.is_empty() {
-                continue;
-            }
-            let res = program.resolve(m, &self_ty, None, Ns::Type, true);
-            let target = (res.consumed == self_ty.len())
-                .then_some(res.target)
-                .flatten();
-            program.fns[id as usize].self_target = target;
-            let name = program.fns[id as usize].fact.name.clone();
+        let impl_targets: Vec<Option<Target>> = impls
+            .par_iter()
+            .map(|(m, self_ty)| {
+                if self_ty.is_empty() {
+                    return None;
+                }
+                let res = program.resolve(*m, self_ty, None, Ns::Type, true);
+                (res.consumed == self_ty.len())
+                    .then_some(res.target)
+                    .flatten()
+            })
+            .collect();
+        for (id, imp) in methods {
+            let target = impl_targets[imp];
+            let node = &mut program.fns[id as usize];
+            node.self_target = target;
+            let name = &node.fact.name;
             if let Some(Target::Type(t)) = target {
                 program
                     .type_methods
@@ -240,11 +253,16 @@ impl Program {
                     .or_default()
                     .push(id);
             }
-            if program.fns[id as usize].fact.has_receiver {
-                program.methods_by_name.entry(name).or_default().push(id);
+            if node.fact.has_receiver {
+                program
+                    .methods_by_name
+                    .entry(name.clone())
+                    .or_default()
+                    .push(id);
             }
         }
         program.returns = (0..program.fns.len())
+            .into_par_iter()
             .map(|i| {
                 let f = &program.fns[i];
                 let ret = f.fact.ret.as_ref()?;
