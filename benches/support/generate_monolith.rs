@@ -468,6 +468,14 @@ const POOL: &[PoolColumn] = &[
     ),
 ];
 
+/// An area's name; past the list, names repeat with a number.
+fn area_name(area: usize) -> String {
+    match AREAS.get(area) {
+        Some(name) => name.to_string(),
+        None => format!("{}{}", AREAS[area % AREAS.len()], area / AREAS.len() + 1),
+    }
+}
+
 /// Tables per area and per domain module.
 const AREA_SIZE: usize = 50;
 const GROUP_SIZE: usize = 5;
@@ -704,10 +712,7 @@ impl Gen {
         let area_count = count.div_ceil(AREA_SIZE);
         let mut names: HashSet<String> = HashSet::new();
         for a in 0..area_count {
-            let area = match AREAS.get(a) {
-                Some(name) => name.to_string(),
-                None => format!("{}{}", AREAS[a % AREAS.len()], a / AREAS.len() + 1),
-            };
+            let area = area_name(a);
             let size = AREA_SIZE.min(count - a * AREA_SIZE);
             // Each area talks about a handful of nouns, as bounded contexts do.
             let nouns: Vec<&str> = (0..8).map(|_| *self.lcg.pick(NOUNS)).collect();
@@ -739,7 +744,7 @@ impl Gen {
             let mut members = Vec::new();
             for (j, entity) in entities.into_iter().enumerate() {
                 let index = self.tables.len();
-                let table = self.plan_table(a, &area, entity, first, j, area_count);
+                let table = self.plan_table(a, &area, entity, first, j);
                 self.tables.push(table);
                 members.push(index);
             }
@@ -750,13 +755,12 @@ impl Gen {
     fn plan_table(
         &mut self,
         area: usize,
-        area_name: &str,
+        area_label: &str,
         entity: String,
         first: usize,
         j: usize,
-        _areas: usize,
     ) -> Table {
-        let name = format!("{area_name}_{}", plural(&entity));
+        let name = format!("{area_label}_{}", plural(&entity));
         let mut fks: Vec<(String, usize)> = Vec::new();
         let add_fk = |gen: &mut Gen, fks: &mut Vec<(String, usize)>, target: usize| {
             if fks.iter().any(|(_, t)| *t == target) {
@@ -765,7 +769,7 @@ impl Gen {
             let parent = &gen.tables[target];
             let plain = format!("{}_id", parent.entity);
             let column = if fks.iter().any(|(c, _)| *c == plain) {
-                format!("{}_{}_id", gen.areas_name(parent.area), parent.entity)
+                format!("{}_{}_id", area_name(parent.area), parent.entity)
             } else {
                 plain
             };
@@ -820,13 +824,6 @@ impl Gen {
             activity: has_parent && self.lcg.chance(25),
             fks,
             data,
-        }
-    }
-
-    fn areas_name(&self, area: usize) -> String {
-        match AREAS.get(area) {
-            Some(name) => name.to_string(),
-            None => format!("{}{}", AREAS[area % AREAS.len()], area / AREAS.len() + 1),
         }
     }
 
@@ -1211,14 +1208,10 @@ pub enum ConnectError {
         self.expect("acme_db::schema".into(), Accesses::new(), Accesses::new());
     }
 
-    fn rust_field_type(c: &PoolColumn) -> &'static str {
-        c.rust
-    }
-
     /// The model, insertable and joined row types, and the repository.
     fn db_entity(&mut self, t: usize) {
         let table = &self.tables[t];
-        let area = self.areas_name(table.area);
+        let area = area_name(table.area);
         let tn = table.name.clone();
         let x = table.ty.clone();
         let entity = table.entity.clone();
@@ -1262,7 +1255,7 @@ pub enum ConnectError {
         ));
 
         let upper = entity.to_ascii_uppercase();
-        if let Some((fk, p, px, _)) = &parent {
+        if let Some((fk, p, _, _)) = &parent {
             let sql = format!(
                 "\n    SELECT c.id, c.status, c.created_at, pr.id AS parent_id, pr.status AS parent_status\n    FROM {tn} c\n    JOIN {p} pr ON pr.id = c.{fk}\n    WHERE c.id = $1\n"
             );
@@ -1271,7 +1264,6 @@ pub enum ConnectError {
             s.push_str(&format!(
                 "/// One {entity} with its parent's state: one query instead of two round trips.\nconst {upper}_WITH_PARENT_SQL: &str = r#\"{sql}\"#;\n\n"
             ));
-            let _ = px;
         }
 
         // The model.
@@ -1282,11 +1274,7 @@ pub enum ConnectError {
         }
         fields.push_str("    pub status: String,\n");
         for &d in &table.data {
-            fields.push_str(&format!(
-                "    pub {}: {},\n",
-                POOL[d].name,
-                Self::rust_field_type(&POOL[d])
-            ));
+            fields.push_str(&format!("    pub {}: {},\n", POOL[d].name, POOL[d].rust));
         }
         fields.push_str("    pub created_at: DateTime<Utc>,\n    pub updated_at: DateTime<Utc>,\n");
         if table.late_column {
@@ -1923,7 +1911,7 @@ pub fn close_@EB@(conn: &mut PgConnection, id: i64) -> Result<(), AppError> {
             // Areas lean on older ones: a read through their domain module.
             let other = 1 + self.lcg.below(a - 1);
             let pick = self.lcg.below(self.services[other].len());
-            let oarea = self.areas_name(other);
+            let oarea = area_name(other);
             let target = &self.services[other][pick];
             s.push_str(&format!(
                 "/// How many related rows {oarea} keeps for this {ea}.\npub fn {ea}_context(conn: &mut PgConnection, id: i64) -> Result<usize, AppError> {{\n    let related = crate::{oarea}::{}::{}(conn, id)?;\n    Ok(related.len())\n}}\n\n",
@@ -1957,13 +1945,6 @@ pub fn close_@EB@(conn: &mut PgConnection, id: i64) -> Result<(), AppError> {
         let eb = self.tables[tb].entity.clone();
         let mut direct = Accesses::new();
         let mut all = Accesses::new();
-        // The domain module's reach is what its handlers call.
-        let domain = self
-            .modules
-            .iter()
-            .find(|m| m.name == format!("acme::{area}::{svc}"))
-            .map(|m| m.all.clone())
-            .unwrap_or_default();
         let mut uses = vec![xa.clone()];
         let mut extra = String::new();
         let mut routes = vec![
@@ -1973,11 +1954,9 @@ pub fn close_@EB@(conn: &mut PgConnection, id: i64) -> Result<(), AppError> {
             ("/{id}/children", "get", "children".to_string()),
             ("/report", "get", "report".to_string()),
         ];
+        // show, then open, close, children and report through the domain
+        // module: what those of its functions reach, not the whole module.
         all.extend(self.reach_of(ta, "find"));
-        // open, close, children and report reach what the domain module's
-        // matching functions reach; approximated by the whole module, minus
-        // what only its other functions touch.
-        let _ = domain;
         all.extend(self.reach_of(ta, "create"));
         all.extend(self.reach_of(ta, "set_status"));
         all.extend(self.reach_of(tb, "find"));
@@ -2018,7 +1997,7 @@ pub fn close_@EB@(conn: &mut PgConnection, id: i64) -> Result<(), AppError> {
             let other = self.lcg.below(a);
             let members = &self.areas[other].1;
             let ot = members[self.lcg.below(members.len())];
-            let oarea = self.areas_name(other);
+            let oarea = area_name(other);
             let alias = format!("{}{}", camel(&oarea), self.tables[ot].ty);
             foreign_use = format!("use acme_db::{oarea}::{} as {alias};\n", self.tables[ot].ty);
             extra.push_str(&format!(
