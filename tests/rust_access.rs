@@ -23,6 +23,7 @@ CREATE TABLE fruit (id serial PRIMARY KEY, name text, cake_id int REFERENCES cak
 CREATE TABLE ciphers (uuid text PRIMARY KEY, user_uuid text, name text);
 CREATE TABLE folders (uuid text PRIMARY KEY, user_uuid text, name text);
 CREATE TABLE folders_ciphers (cipher_uuid text, folder_uuid text);
+CREATE TABLE tags (id serial PRIMARY KEY, name text);
 "#;
 
 use AccessMode::{Read, Write};
@@ -33,7 +34,7 @@ fn schema() -> Schema {
     assert_eq!(ingested.schema.dialect, Dialect::Postgres);
     assert_eq!(
         ingested.schema.tables.len(),
-        15,
+        16,
         "{:?}",
         ingested.diagnostics
     );
@@ -491,7 +492,12 @@ fn api_modules_inherit_exactly_the_data_layer_functions_they_call() {
         lines(access(folders, "folders", Write)),
         vec![
             line("data_layer", file, "folder.save(conn)"),
-            line("data_layer", file, "folder.rename_to(name, conn)")
+            line("data_layer", file, "folder.rename_to(name, conn).is_ok()"),
+            line(
+                "data_layer",
+                file,
+                ".filter(|folder| folder.rename_to(name, conn)"
+            )
         ]
     );
 
@@ -524,6 +530,46 @@ fn api_modules_inherit_exactly_the_data_layer_functions_they_call() {
     sorted.dedup();
     assert_eq!(sorted, cb.co_access);
     assert!(module(&cb, "vault::db::schema").accesses.is_empty());
+}
+
+#[test]
+fn functions_written_by_the_workspace_macros_are_called_like_any_other() {
+    let (cb, _) = read("macro_layer");
+    let models = module(&cb, "tagger::models");
+    assert_eq!(
+        summary(models),
+        vec![("tags", Read, Direct), ("tags", Write, Direct)]
+    );
+    let file = "src/models.rs";
+    // What an expansion does is reported at the invocation.
+    assert_evidence(
+        access(models, "tags", Read),
+        file,
+        line("macro_layer", file, "find_by!(tags"),
+    );
+    assert_evidence(
+        access(models, "tags", Write),
+        file,
+        line("macro_layer", file, "insert!(tags, NewTag)"),
+    );
+    let routes = module(&cb, "tagger::routes");
+    assert_eq!(
+        summary(routes),
+        vec![("tags", Read, Transitive), ("tags", Write, Transitive)]
+    );
+    let file = "src/routes.rs";
+    assert_eq!(
+        lines(access(routes, "tags", Read)),
+        vec![
+            line("macro_layer", file, "Tag::find_by_name(conn, name)"),
+            line("macro_layer", file, "models::count_tags(conn)")
+        ]
+    );
+    assert_eq!(
+        lines(access(routes, "tags", Write)),
+        vec![line("macro_layer", file, "Tag::insert(conn")]
+    );
+    assert!(module(&cb, "tagger").accesses.is_empty());
 }
 
 #[test]

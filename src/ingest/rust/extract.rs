@@ -5,14 +5,18 @@
 use super::access::{diesel, seaorm, sql_strings, sqlx};
 use super::calls;
 use super::facts::{
-    ChildModule, DirectAccess, Event, FileFacts, FnFact, FnKind, ImplFact, ModuleFacts, Recv, Segs,
-    TypeFact, UseFact,
+    ChildModule, DirectAccess, Event, FileFacts, FnFact, FnKind, ImplFact, MacroCall, ModuleFacts,
+    Recv, Segs, TypeFact, UseFact,
 };
 use super::modules::child_file;
 use super::names::TableIndex;
 use super::sql_tables;
+use super::syntax::{
+    core_type, flatten_use, ident_str, impl_segs, is_camel, is_screaming, is_test_fn, is_test_only,
+    item_attrs, key_of, line_of, pat_binding, path_segs, peel, string_lit,
+};
 use crate::model::{AccessMode, Diagnostic, Dialect};
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{TokenStream, TokenTree};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use syn::parse::Parser;
@@ -88,178 +92,23 @@ fn extract_parsed(ctx: &FileContext<'_>, text: &str) -> FileFacts {
     }
 }
 
-fn line_of(span: Span) -> u32 {
-    span.start().line as u32
-}
-
-fn key_of(span: Span) -> (u32, u32) {
-    let start = span.start();
-    (start.line as u32, start.column as u32)
-}
-
-fn ident_str(ident: &Ident) -> String {
-    let s = ident.to_string();
-    match s.strip_prefix("r#") {
-        Some(raw) => raw.to_string(),
-        None => s,
+/// Extracts the facts of items that are not a file's: code a macro
+/// expanded to. The caller frees the thread's spans afterwards.
+pub fn extract_items(ctx: &FileContext<'_>, items: &[Item]) -> ModuleFacts {
+    let mut extractor = Extractor::new(ctx);
+    extractor.prescan(items);
+    extractor.enter_module(Vec::new());
+    for item in items {
+        extractor.visit_item(item);
     }
+    extractor.leave_module();
+    extractor
+        .finish()
+        .modules
+        .into_iter()
+        .next()
+        .unwrap_or_default()
 }
-
-fn path_segs(path: &syn::Path) -> Segs {
-    path.segments.iter().map(|s| ident_str(&s.ident)).collect()
-}
-
-/// Wrappers whose first type argument is what a value really is.
-const WRAPPERS: &[&str] = &[
-    "Option",
-    "Vec",
-    "Result",
-    "Box",
-    "Arc",
-    "Rc",
-    "RefCell",
-    "Cell",
-    "Mutex",
-    "RwLock",
-    "Cow",
-    "VecDeque",
-    "HashSet",
-    "BTreeSet",
-    "Json",
-    "Data",
-    "State",
-    "Extension",
-    "Form",
-];
-
-/// The type a value of `ty` stands for, wrappers and references removed.
-fn core_type(ty: &Type) -> Option<Segs> {
-    match ty {
-        Type::Reference(r) => core_type(&r.elem),
-        Type::Paren(p) => core_type(&p.elem),
-        Type::Group(g) => core_type(&g.elem),
-        Type::Path(p) if p.qself.is_none() => {
-            let last = p.path.segments.last()?;
-            if WRAPPERS.iter().any(|w| last.ident == w) {
-                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
-                    return args.args.iter().find_map(|a| match a {
-                        syn::GenericArgument::Type(t) => core_type(t),
-                        _ => None,
-                    });
-                }
-            }
-            Some(path_segs(&p.path))
-        }
-        _ => None,
-    }
-}
-
-/// The path of an impl's self type (`impl<T> Foo<T>` → `Foo`).
-fn impl_segs(ty: &Type) -> Segs {
-    match ty {
-        Type::Reference(r) => impl_segs(&r.elem),
-        Type::Paren(p) => impl_segs(&p.elem),
-        Type::Group(g) => impl_segs(&g.elem),
-        Type::Path(p) if p.qself.is_none() => path_segs(&p.path),
-        _ => Vec::new(),
-    }
-}
-
-/// `cfg(test)` and `cfg(all(test, …))`: code that only exists in tests.
-fn cfg_pred_is_test(tokens: TokenStream) -> bool {
-    let mut iter = tokens.into_iter();
-    match iter.next() {
-        Some(TokenTree::Ident(i)) if i == "test" => iter.next().is_none(),
-        Some(TokenTree::Ident(i)) if i == "all" => match iter.next() {
-            Some(TokenTree::Group(g)) => split_commas(g.stream()).into_iter().any(cfg_pred_is_test),
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
-fn split_commas(tokens: TokenStream) -> Vec<TokenStream> {
-    let mut parts = vec![TokenStream::new()];
-    for token in tokens {
-        match &token {
-            TokenTree::Punct(p) if p.as_char() == ',' => parts.push(TokenStream::new()),
-            _ => parts.last_mut().expect("never empty").extend([token]),
-        }
-    }
-    parts.retain(|p| !p.is_empty());
-    parts
-}
-
-fn is_test_only(attrs: &[Attribute]) -> bool {
-    attrs.iter().any(|a| match &a.meta {
-        Meta::List(list) if list.path.is_ident("cfg") => cfg_pred_is_test(list.tokens.clone()),
-        _ => false,
-    })
-}
-
-/// `#[test]`, `#[tokio::test]`, `#[sqlx::test]`, `#[bench]`.
-fn is_test_fn(attrs: &[Attribute]) -> bool {
-    attrs.iter().any(|a| {
-        a.path()
-            .segments
-            .last()
-            .is_some_and(|s| s.ident == "test" || s.ident == "bench")
-    }) || is_test_only(attrs)
-}
-
-fn item_attrs(item: &Item) -> &[Attribute] {
-    match item {
-        Item::Const(i) => &i.attrs,
-        Item::Enum(i) => &i.attrs,
-        Item::ExternCrate(i) => &i.attrs,
-        Item::Fn(i) => &i.attrs,
-        Item::ForeignMod(i) => &i.attrs,
-        Item::Impl(i) => &i.attrs,
-        Item::Macro(i) => &i.attrs,
-        Item::Mod(i) => &i.attrs,
-        Item::Static(i) => &i.attrs,
-        Item::Struct(i) => &i.attrs,
-        Item::Trait(i) => &i.attrs,
-        Item::TraitAlias(i) => &i.attrs,
-        Item::Type(i) => &i.attrs,
-        Item::Union(i) => &i.attrs,
-        Item::Use(i) => &i.attrs,
-        _ => &[],
-    }
-}
-
-/// The variable a pattern binds when it binds one value of the scrutinee's
-/// type: `x`, `mut x`, `Some(x)`, `Ok(x)`, `&x`.
-fn pat_binding(pat: &Pat) -> Option<String> {
-    match pat {
-        Pat::Ident(p) if p.subpat.is_none() => Some(ident_str(&p.ident)),
-        Pat::Type(p) => pat_binding(&p.pat),
-        Pat::Reference(p) => pat_binding(&p.pat),
-        Pat::Paren(p) => pat_binding(&p.pat),
-        Pat::TupleStruct(p) if p.elems.len() == 1 => {
-            let last = p.path.segments.last()?.ident.to_string();
-            matches!(last.as_str(), "Some" | "Ok").then(|| pat_binding(&p.elems[0]))?
-        }
-        _ => None,
-    }
-}
-
-/// Methods that hand back (a view of) their receiver: `x.unwrap().save()`
-/// calls `save` on what `x` holds.
-const PEELED_METHODS: &[&str] = &[
-    "unwrap",
-    "expect",
-    "clone",
-    "unwrap_or_default",
-    "to_owned",
-    "as_ref",
-    "as_mut",
-    "borrow",
-    "borrow_mut",
-    "cloned",
-    "ok",
-    "into_inner",
-];
 
 /// Methods that are std's whatever the receiver: no event is recorded.
 const STD_ONLY_METHODS: &[&str] = &[
@@ -337,62 +186,10 @@ const SKIPPED_MACROS: &[&str] = &[
     "matches",
 ];
 
-fn peel(mut expr: &Expr) -> &Expr {
-    loop {
-        expr = match expr {
-            Expr::Reference(r) => &r.expr,
-            Expr::Paren(p) => &p.expr,
-            Expr::Group(g) => &g.expr,
-            Expr::Await(a) => &a.base,
-            Expr::Try(t) => &t.expr,
-            Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => &u.expr,
-            Expr::MethodCall(m) if PEELED_METHODS.iter().any(|p| m.method == p) => &m.receiver,
-            _ => return expr,
-        };
-    }
-}
-
-/// A string literal, possibly borrowed or turned into a `String`.
-fn string_lit(expr: &Expr) -> Option<(String, u32)> {
-    let mut expr = expr;
-    loop {
-        expr = match expr {
-            Expr::Reference(r) => &r.expr,
-            Expr::Paren(p) => &p.expr,
-            Expr::Group(g) => &g.expr,
-            Expr::MethodCall(m)
-                if ["to_string", "to_owned", "into", "as_str"]
-                    .iter()
-                    .any(|n| m.method == n) =>
-            {
-                &m.receiver
-            }
-            Expr::Lit(ExprLit {
-                lit: Lit::Str(s), ..
-            }) => return Some((s.value(), line_of(s.span()))),
-            _ => return None,
-        };
-    }
-}
-
 /// What an expression's value is, before its calls have event numbers.
 enum PreRecv {
     Known(Recv),
     CallAt((u32, u32)),
-}
-
-fn is_screaming(name: &str) -> bool {
-    name.len() >= 2
-        && name.chars().any(|c| c.is_ascii_uppercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-}
-
-fn is_camel(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-        && !is_screaming(name)
-        && !matches!(name, "None" | "Some" | "Ok" | "Err" | "Self" | "Default")
 }
 
 /// A body being read: a function, a constant, or a module's top level.
@@ -609,6 +406,30 @@ impl<'c> Extractor<'c> {
             .fact
             .accesses
             .push(DirectAccess { table, mode, line });
+    }
+
+    /// Read, or write inside the argument of a diesel write.
+    fn dsl_mode(&self) -> AccessMode {
+        if self.diesel_write > 0 {
+            AccessMode::Write
+        } else {
+            AccessMode::Read
+        }
+    }
+
+    /// A bare name that may be a table brought in by `use …::dsl::*`; kept
+    /// until the module's imports say whether it is.
+    fn bare_name(&mut self, name: &str, line: u32) {
+        let tables = self.ctx.tables;
+        let candidate = tables.knows(name)
+            || (tables.is_empty() && self.bodies.iter().any(|b| b.dsl.contains(name)));
+        if !candidate {
+            return;
+        }
+        if let Some(table) = tables.canonical(name) {
+            let mode = self.dsl_mode();
+            self.body().bare.push(DirectAccess { table, mode, line });
+        }
     }
 
     fn sql_accesses(&mut self, accesses: Vec<DirectAccess>) {
@@ -887,7 +708,10 @@ impl<'c> Extractor<'c> {
                 ImplItem::Const(c) if !is_test_only(&c.attrs) => {
                     self.handle_const(&c.ident, &c.ty, &c.expr)
                 }
-                ImplItem::Macro(m) if !is_test_only(&m.attrs) => self.visit_macro(&m.mac),
+                ImplItem::Macro(m) if !is_test_only(&m.attrs) => {
+                    self.note_macro_call(&m.mac, Some(&imp.self_ty));
+                    self.visit_macro(&m.mac);
+                }
                 ImplItem::Type(t) => self.visit_type(&t.ty),
                 _ => {}
             }
@@ -922,6 +746,36 @@ impl<'c> Extractor<'c> {
                 _ => {}
             }
         }
+    }
+
+    /// Keeps an item-position invocation for expansion by the workspace's
+    /// own `macro_rules!`.
+    fn note_macro_call(&mut self, mac: &Macro, self_ty: Option<&Type>) {
+        let Some(last) = mac.path.segments.last() else {
+            return;
+        };
+        let name = ident_str(&last.ident);
+        if matches!(
+            name.as_str(),
+            "table" | "joinable" | "allow_tables_to_appear_in_same_query" | "macro_rules"
+        ) || SKIPPED_MACROS.contains(&name.as_str())
+        {
+            return;
+        }
+        let self_ty = match self_ty {
+            Some(ty) => match impl_segs(ty) {
+                segs if segs.is_empty() => return,
+                segs => Some(segs),
+            },
+            None => None,
+        };
+        let call = MacroCall {
+            name,
+            self_ty,
+            tokens: mac.tokens.to_string(),
+            line: line_of(last.ident.span()),
+        };
+        self.module().facts.macro_calls.push(call);
     }
 
     /// A macro's body, read as arguments, statements, or failing both,
@@ -962,54 +816,6 @@ impl<'c> Extractor<'c> {
             sql_strings::accesses_of_sql(&text, line, dialect, tables)
         };
         self.sql_accesses(found);
-    }
-}
-
-fn flatten_use(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseFact>) {
-    match tree {
-        UseTree::Path(p) => {
-            prefix.push(ident_str(&p.ident));
-            flatten_use(&p.tree, prefix, out);
-            prefix.pop();
-        }
-        UseTree::Name(n) => {
-            let name = ident_str(&n.ident);
-            if name == "self" {
-                if let Some(last) = prefix.last() {
-                    out.push(UseFact {
-                        name: Some(last.clone()),
-                        path: prefix.clone(),
-                    });
-                }
-            } else {
-                let mut path = prefix.clone();
-                path.push(name.clone());
-                out.push(UseFact {
-                    name: Some(name),
-                    path,
-                });
-            }
-        }
-        UseTree::Rename(r) => {
-            let name = ident_str(&r.ident);
-            let mut path = prefix.clone();
-            if name != "self" {
-                path.push(name);
-            }
-            out.push(UseFact {
-                name: Some(ident_str(&r.rename)),
-                path,
-            });
-        }
-        UseTree::Glob(_) => out.push(UseFact {
-            name: None,
-            path: prefix.clone(),
-        }),
-        UseTree::Group(g) => {
-            for tree in &g.items {
-                flatten_use(tree, prefix, out);
-            }
-        }
     }
 }
 
@@ -1064,8 +870,21 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
                     });
                 }
             }
-            // `macro_rules!` definitions are patterns, not code.
-            Item::Macro(m) if m.ident.is_none() => self.visit_macro(&m.mac),
+            // Definitions are kept for expansion (their bodies are patterns,
+            // not code); invocations are read, and kept for expansion too.
+            Item::Macro(m) => match &m.ident {
+                Some(name) if m.mac.path.is_ident("macro_rules") => {
+                    let def = (ident_str(name), m.mac.tokens.to_string());
+                    self.module().facts.macro_defs.push(def);
+                }
+                Some(_) => {}
+                None => {
+                    if !self.in_fn() {
+                        self.note_macro_call(&m.mac, None);
+                    }
+                    self.visit_macro(&m.mac);
+                }
+            },
             _ => {}
         }
     }
@@ -1082,48 +901,45 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
             self.visit_type(&q.ty);
             return;
         }
-        let segs = path_segs(&p.path);
         let Some(first) = p.path.segments.first() else {
             return;
         };
         let line = line_of(first.ident.span());
+        if p.path.segments.len() == 1 {
+            // Mostly locals: kept cheap, no path vector unless needed.
+            let name = ident_str(&first.ident);
+            self.bare_name(&name, line);
+            if is_screaming(&name) || name == "Entity" || is_camel(&name) {
+                self.push_event(Event::ValueRef {
+                    path: vec![name],
+                    line,
+                });
+            }
+            self.visit_path_args(&p.path);
+            return;
+        }
+        let segs = path_segs(&p.path);
         let tables = self.ctx.tables;
-        if segs.len() >= 2 {
-            if let Some(found) = diesel::table_in_path(&segs, tables) {
-                if let Some(table) = tables.canonical(&segs[found.index]) {
-                    if found.certain {
-                        self.access(table, AccessMode::Read, line);
-                    } else {
-                        // `routes::tags::tag` may be a module path: decided
-                        // once modules are known.
-                        let mode = if self.diesel_write > 0 {
-                            AccessMode::Write
-                        } else {
-                            AccessMode::Read
-                        };
-                        let prefix = segs[..=found.index].to_vec();
-                        self.push_event(Event::DieselColumn {
-                            prefix,
-                            access: DirectAccess { table, mode, line },
-                        });
-                    }
+        if let Some(found) = diesel::table_in_path(&segs, tables) {
+            if let Some(table) = tables.canonical(&segs[found.index]) {
+                if found.certain {
+                    self.access(table, AccessMode::Read, line);
+                } else {
+                    // `routes::tags::tag` may be a module path: decided
+                    // once modules are known.
+                    let access = DirectAccess {
+                        table,
+                        mode: self.dsl_mode(),
+                        line,
+                    };
+                    let prefix = segs[..=found.index].to_vec();
+                    self.push_event(Event::DieselColumn { prefix, access });
                 }
             }
-        } else if tables.knows(&segs[0])
-            || (tables.is_empty() && self.bodies.iter().any(|b| b.dsl.contains(&segs[0])))
-        {
-            if let Some(table) = tables.canonical(&segs[0]) {
-                let mode = if self.diesel_write > 0 {
-                    AccessMode::Write
-                } else {
-                    AccessMode::Read
-                };
-                self.body().bare.push(DirectAccess { table, mode, line });
-            }
         }
-        let last = segs.last().map(String::as_str).unwrap_or_default();
         self.note_dep(&p.path, Some(&segs));
-        if is_screaming(last) || last == "Entity" || (segs.len() == 1 && is_camel(last)) {
+        let last = segs.last().map(String::as_str).unwrap_or_default();
+        if is_screaming(last) || last == "Entity" {
             self.push_event(Event::ValueRef { path: segs, line });
         }
         self.visit_path_args(&p.path);

@@ -32,6 +32,22 @@ pub struct ModuleFacts {
     pub entity_table: Option<String>,
     /// Distinct paths of two or more segments, for module dependencies.
     pub dep_paths: Vec<Segs>,
+    /// `macro_rules!` definitions: name and rules, as text.
+    pub macro_defs: Vec<(String, String)>,
+    /// Item-position macro invocations, expanded once every definition is
+    /// known.
+    pub macro_calls: Vec<MacroCall>,
+}
+
+/// `name!(…)` where an item or an impl item may stand.
+#[derive(Debug, Clone)]
+pub struct MacroCall {
+    pub name: String,
+    /// The type of the enclosing `impl`, when inside one.
+    pub self_ty: Option<Segs>,
+    /// The invocation's tokens, as text.
+    pub tokens: String,
+    pub line: u32,
 }
 
 #[derive(Debug, Clone)]

@@ -3,19 +3,22 @@
 //!
 //! The pipeline: find the workspace's crates ([`workspace`]), read their
 //! module trees with one parse per file in parallel ([`modules`],
-//! [`extract`]), index every name ([`resolve`]), resolve each function's
-//! calls and propagate table accesses along them ([`calls`]), then gather
-//! the result per module ([`assemble`]).
+//! [`extract`], the detectors in [`access`]), expand the workspace's own
+//! item macros ([`macros`]), index every name ([`resolve`]), resolve each
+//! function's calls and propagate table accesses along them ([`calls`]),
+//! then gather the result per module ([`assemble`]).
 
 pub mod access;
 pub mod assemble;
 pub mod calls;
 pub mod extract;
 pub mod facts;
+pub mod macros;
 pub mod modules;
 pub mod names;
 pub mod resolve;
 pub mod sql_tables;
+pub mod syntax;
 pub mod workspace;
 
 use crate::model::{Codebase, Diagnostic, Schema};
@@ -45,7 +48,8 @@ fn read_in_pool(root: &Path, schema: &Schema) -> (Codebase, Vec<Diagnostic>) {
     let root = workspace::normalize(root);
     let tables = names::TableIndex::new(schema);
     let ws = workspace::read_workspace(&root);
-    let (records, tree_diagnostics) = modules::read_tree(&ws, &root, &tables, schema.dialect);
+    let (mut records, tree_diagnostics) = modules::read_tree(&ws, &root, &tables, schema.dialect);
+    macros::expand_all(&mut records, &root, &tables, schema.dialect);
     let mut diagnostics = ws.diagnostics.clone();
     diagnostics.extend(tree_diagnostics);
     let codebase = assemble::assemble(&root, &ws, records);

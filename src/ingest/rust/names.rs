@@ -56,8 +56,15 @@ impl TableIndex {
         if let Some(&i) = self.exact.get(name) {
             return Some(i);
         }
-        let folded = name.to_lowercase();
-        if let Some(&found) = self.folded.get(&folded) {
+        // Most names in code are lower case already: look them up as they
+        // are rather than allocating a folded copy for every identifier.
+        let folded: std::borrow::Cow<'_, str> =
+            if name.bytes().any(|b| b.is_ascii_uppercase()) || !name.is_ascii() {
+                name.to_lowercase().into()
+            } else {
+                name.into()
+            };
+        if let Some(&found) = self.folded.get(folded.as_ref()) {
             return found;
         }
         let bare = folded.rsplit('.').next().unwrap_or_default();

@@ -1,0 +1,660 @@
+//! Expanding the workspace's own `macro_rules!` where they generate items:
+//! data layers often write their repository functions with macros
+//! (`get!(posts)` inside `impl Post`), and calls to those functions must
+//! resolve like calls to hand-written ones. Matching follows macro_rules
+//! closely enough for such macros: literal tokens, fragments (`ident`, `ty`,
+//! `expr`, `path`, `tt`, …) and repetitions, tried rule by rule.
+
+use super::extract::{extract_items, FileContext};
+use super::facts::{Event, FnKind, MacroCall, ModuleFacts};
+use super::modules::ModuleRecord;
+use super::names::TableIndex;
+use crate::model::Dialect;
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::Path;
+use syn::parse::{ParseStream, Parser};
+
+/// How deep expansions may nest (`insert!` expanding to `last!`).
+const MAX_DEPTH: u32 = 4;
+
+#[derive(Debug, Clone)]
+enum Matcher {
+    /// An identifier, punctuation or literal, compared by its text.
+    Token(String),
+    Group(Delimiter, Vec<Matcher>),
+    Fragment(String, String),
+    Repeat(Vec<Matcher>, Option<String>, char),
+}
+
+#[derive(Debug, Clone)]
+enum Binding {
+    Leaf(TokenStream),
+    Seq(Vec<Binding>),
+}
+
+type Bindings = HashMap<String, Binding>;
+
+struct Rule {
+    pattern: Vec<Matcher>,
+    body: TokenStream,
+}
+
+fn parse_matchers(tokens: TokenStream) -> Vec<Matcher> {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        match &tokens[i] {
+            TokenTree::Punct(p) if p.as_char() == '$' => match tokens.get(i + 1) {
+                Some(TokenTree::Ident(name)) => {
+                    let kind = match (tokens.get(i + 2), tokens.get(i + 3)) {
+                        (Some(TokenTree::Punct(colon)), Some(TokenTree::Ident(kind)))
+                            if colon.as_char() == ':' =>
+                        {
+                            i += 2;
+                            kind.to_string()
+                        }
+                        _ => "tt".to_string(),
+                    };
+                    out.push(Matcher::Fragment(name.to_string(), kind));
+                    i += 2;
+                }
+                Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis => {
+                    let inner = parse_matchers(g.stream());
+                    let (sep, op, used) = repetition_tail(&tokens[i + 2..]);
+                    out.push(Matcher::Repeat(inner, sep, op));
+                    i += 2 + used;
+                }
+                _ => {
+                    out.push(Matcher::Token("$".into()));
+                    i += 1;
+                }
+            },
+            TokenTree::Group(g) => {
+                out.push(Matcher::Group(g.delimiter(), parse_matchers(g.stream())));
+                i += 1;
+            }
+            other => {
+                out.push(Matcher::Token(other.to_string()));
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// After `$( … )`: an optional separator and the operator (`*`, `+`, `?`);
+/// returns them and how many tokens they took.
+fn repetition_tail(rest: &[TokenTree]) -> (Option<String>, char, usize) {
+    let op_of = |t: Option<&TokenTree>| match t {
+        Some(TokenTree::Punct(p)) if matches!(p.as_char(), '*' | '+' | '?') => Some(p.as_char()),
+        _ => None,
+    };
+    if let Some(op) = op_of(rest.first()) {
+        return (None, op, 1);
+    }
+    match (rest.first(), op_of(rest.get(1))) {
+        (Some(sep), Some(op)) => (Some(sep.to_string()), op, 2),
+        _ => (None, '*', 0),
+    }
+}
+
+/// The rules of a definition's body: `(pattern) => { body };` …
+fn parse_rules(text: &str) -> Vec<Rule> {
+    let Ok(tokens) = text.parse::<TokenStream>() else {
+        return Vec::new();
+    };
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut rules = Vec::new();
+    let mut i = 0;
+    while i + 3 < tokens.len() + 1 {
+        match (
+            &tokens[i],
+            tokens.get(i + 1),
+            tokens.get(i + 2),
+            tokens.get(i + 3),
+        ) {
+            (
+                TokenTree::Group(pattern),
+                Some(TokenTree::Punct(eq)),
+                Some(TokenTree::Punct(gt)),
+                Some(TokenTree::Group(body)),
+            ) if eq.as_char() == '=' && gt.as_char() == '>' => {
+                rules.push(Rule {
+                    pattern: parse_matchers(pattern.stream()),
+                    body: body.stream(),
+                });
+                i += 4;
+                if matches!(tokens.get(i), Some(TokenTree::Punct(p)) if p.as_char() == ';') {
+                    i += 1;
+                }
+            }
+            _ => break,
+        }
+    }
+    rules
+}
+
+/// Parses one fragment and returns the tokens it spans.
+fn fragment(input: ParseStream<'_>, kind: &str) -> syn::Result<TokenStream> {
+    let fork = input.fork();
+    match kind {
+        "ident" => fork
+            .call(<syn::Ident as syn::ext::IdentExt>::parse_any)
+            .map(drop)?,
+        "ty" => fork.parse::<syn::Type>().map(drop)?,
+        "expr" => fork.parse::<syn::Expr>().map(drop)?,
+        "path" => fork.call(syn::Path::parse_mod_style).map(drop)?,
+        "literal" => fork.parse::<syn::Lit>().map(drop)?,
+        "block" => fork.parse::<syn::Block>().map(drop)?,
+        "pat" | "pat_param" => fork.call(syn::Pat::parse_multi).map(drop)?,
+        "stmt" => fork.parse::<syn::Stmt>().map(drop)?,
+        "item" => fork.parse::<syn::Item>().map(drop)?,
+        "vis" => fork.parse::<syn::Visibility>().map(drop)?,
+        "lifetime" => fork.parse::<syn::Lifetime>().map(drop)?,
+        "meta" => fork.parse::<syn::Meta>().map(drop)?,
+        _ => fork.parse::<TokenTree>().map(drop)?,
+    }
+    let end = fork.cursor();
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        let mut taken = TokenStream::new();
+        while rest != end {
+            match rest.token_tree() {
+                Some((tt, next)) => {
+                    taken.extend([tt]);
+                    rest = next;
+                }
+                None => break,
+            }
+        }
+        Ok((taken, rest))
+    })
+}
+
+fn match_seq(matchers: &[Matcher], input: ParseStream<'_>, out: &mut Bindings) -> syn::Result<()> {
+    for m in matchers {
+        match m {
+            Matcher::Token(text) => {
+                input.step(|cursor| match cursor.token_tree() {
+                    Some((tt, next)) if tt.to_string() == *text => Ok(((), next)),
+                    _ => Err(cursor.error("token mismatch")),
+                })?;
+            }
+            Matcher::Group(delimiter, inner) => {
+                let stream = input.step(|cursor| match cursor.token_tree() {
+                    Some((TokenTree::Group(g), next)) if g.delimiter() == *delimiter => {
+                        Ok((g.stream(), next))
+                    }
+                    _ => Err(cursor.error("group mismatch")),
+                })?;
+                let parser = |s: ParseStream<'_>| {
+                    match_seq(inner, s, out)?;
+                    if s.is_empty() {
+                        Ok(())
+                    } else {
+                        Err(s.error("tokens left in group"))
+                    }
+                };
+                parser.parse2(stream)?;
+            }
+            Matcher::Fragment(name, kind) => {
+                let mut tokens = fragment(input, kind)?;
+                if kind == "expr" || kind == "ty" {
+                    // Keep the fragment whole wherever it lands, as rustc does.
+                    tokens =
+                        TokenStream::from(TokenTree::Group(Group::new(Delimiter::None, tokens)));
+                }
+                out.insert(name.clone(), Binding::Leaf(tokens));
+            }
+            Matcher::Repeat(inner, sep, op) => {
+                let mut rounds: Vec<Bindings> = Vec::new();
+                loop {
+                    if input.is_empty() || (*op == '?' && !rounds.is_empty()) {
+                        break;
+                    }
+                    let fork = input.fork();
+                    let mut round = Bindings::new();
+                    if match_seq(inner, &fork, &mut round).is_err() {
+                        break;
+                    }
+                    syn::parse::discouraged::Speculative::advance_to(input, &fork);
+                    rounds.push(round);
+                    if let Some(sep) = sep {
+                        let more = input.step(|cursor| match cursor.token_tree() {
+                            Some((tt, next)) if tt.to_string() == *sep => Ok((true, next)),
+                            _ => Ok((false, *cursor)),
+                        })?;
+                        if !more {
+                            break;
+                        }
+                    }
+                }
+                if *op == '+' && rounds.is_empty() {
+                    return Err(input.error("repetition needs one round"));
+                }
+                for name in names_in(inner) {
+                    let seq = rounds.iter_mut().filter_map(|r| r.remove(&name)).collect();
+                    out.insert(name, Binding::Seq(seq));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn names_in(matchers: &[Matcher]) -> Vec<String> {
+    let mut names = Vec::new();
+    for m in matchers {
+        match m {
+            Matcher::Fragment(name, _) => names.push(name.clone()),
+            Matcher::Group(_, inner) | Matcher::Repeat(inner, _, _) => {
+                names.extend(names_in(inner))
+            }
+            Matcher::Token(_) => {}
+        }
+    }
+    names
+}
+
+/// How many rounds a repetition in the body makes: the length of the
+/// first repeated binding it uses.
+fn rounds_of(body: &TokenStream, bindings: &Bindings) -> usize {
+    let tokens: Vec<TokenTree> = body.clone().into_iter().collect();
+    for (i, tt) in tokens.iter().enumerate() {
+        match tt {
+            TokenTree::Punct(p) if p.as_char() == '$' => {
+                if let Some(TokenTree::Ident(name)) = tokens.get(i + 1) {
+                    if let Some(Binding::Seq(seq)) = bindings.get(&name.to_string()) {
+                        return seq.len();
+                    }
+                }
+            }
+            TokenTree::Group(g) => {
+                let n = rounds_of(&g.stream(), bindings);
+                if n > 0 {
+                    return n;
+                }
+            }
+            _ => {}
+        }
+    }
+    0
+}
+
+fn transcribe(body: &TokenStream, bindings: &Bindings, out: &mut TokenStream) {
+    let tokens: Vec<TokenTree> = body.clone().into_iter().collect();
+    let mut i = 0;
+    while i < tokens.len() {
+        match &tokens[i] {
+            TokenTree::Punct(p) if p.as_char() == '$' => match tokens.get(i + 1) {
+                Some(TokenTree::Ident(name)) if name == "crate" => {
+                    out.extend([TokenTree::Ident(proc_macro2::Ident::new(
+                        "crate",
+                        name.span(),
+                    ))]);
+                    i += 2;
+                }
+                Some(TokenTree::Ident(name)) => {
+                    match bindings.get(&name.to_string()) {
+                        Some(Binding::Leaf(tokens)) => out.extend(tokens.clone()),
+                        _ => out.extend([tokens[i].clone(), tokens[i + 1].clone()]),
+                    }
+                    i += 2;
+                }
+                Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis => {
+                    let (sep, _, used) = repetition_tail(&tokens[i + 2..]);
+                    let inner = g.stream();
+                    for round in 0..rounds_of(&inner, bindings) {
+                        if round > 0 {
+                            if let Some(sep) = &sep {
+                                if let Ok(sep) = sep.parse::<TokenStream>() {
+                                    out.extend(sep);
+                                }
+                            }
+                        }
+                        // Each round sees the round's value of every repeated name.
+                        let mut scoped = bindings.clone();
+                        for (name, value) in bindings {
+                            if let Binding::Seq(seq) = value {
+                                if let Some(v) = seq.get(round) {
+                                    scoped.insert(name.clone(), v.clone());
+                                }
+                            }
+                        }
+                        transcribe(&inner, &scoped, out);
+                    }
+                    i += 2 + used;
+                }
+                _ => {
+                    out.extend([tokens[i].clone()]);
+                    i += 1;
+                }
+            },
+            TokenTree::Group(g) => {
+                let mut inner = TokenStream::new();
+                transcribe(&g.stream(), bindings, &mut inner);
+                let mut group = Group::new(g.delimiter(), inner);
+                group.set_span(g.span());
+                out.extend([TokenTree::Group(group)]);
+                i += 1;
+            }
+            other => {
+                out.extend([other.clone()]);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// Expands `tokens` with the first rule that matches them.
+fn expand(rules: &[Rule], tokens: &TokenStream) -> Option<TokenStream> {
+    rules.iter().find_map(|rule| {
+        let mut bindings = Bindings::new();
+        let parser = |s: ParseStream<'_>| {
+            match_seq(&rule.pattern, s, &mut bindings)?;
+            if s.is_empty() {
+                Ok(())
+            } else {
+                Err(s.error("tokens left"))
+            }
+        };
+        parser.parse2(tokens.clone()).ok()?;
+        let mut out = TokenStream::new();
+        transcribe(&rule.body, &bindings, &mut out);
+        Some(out)
+    })
+}
+
+/// The workspace's macros, by name (the first definition of a name wins).
+struct Definitions<'a> {
+    texts: HashMap<&'a str, &'a str>,
+}
+
+impl Definitions<'_> {
+    /// Items a call expands to, nested item macros expanded in turn.
+    fn items(
+        &self,
+        name: &str,
+        tokens: TokenStream,
+        depth: u32,
+        parsed: &mut RuleCache,
+    ) -> Vec<syn::Item> {
+        let Some(expansion) = self.expansion(name, &tokens, parsed) else {
+            return Vec::new();
+        };
+        let Ok(file) = syn::parse2::<syn::File>(expansion) else {
+            return Vec::new();
+        };
+        let mut items = Vec::new();
+        for item in file.items {
+            match item {
+                syn::Item::Macro(m) if m.ident.is_none() && depth < MAX_DEPTH => {
+                    let inner = macro_name(&m.mac);
+                    items.extend(self.items(&inner, m.mac.tokens.clone(), depth + 1, parsed));
+                }
+                other => items.push(other),
+            }
+        }
+        items
+    }
+
+    /// Impl items a call inside an impl expands to.
+    fn impl_items(
+        &self,
+        name: &str,
+        tokens: TokenStream,
+        depth: u32,
+        parsed: &mut RuleCache,
+    ) -> Vec<syn::ImplItem> {
+        let Some(expansion) = self.expansion(name, &tokens, parsed) else {
+            return Vec::new();
+        };
+        let mut wrapped: TokenStream = "impl Carve".parse().unwrap_or_default();
+        wrapped.extend([TokenTree::Group(Group::new(Delimiter::Brace, expansion))]);
+        let Ok(imp) = syn::parse2::<syn::ItemImpl>(wrapped) else {
+            return Vec::new();
+        };
+        let mut items = Vec::new();
+        for item in imp.items {
+            match item {
+                syn::ImplItem::Macro(m) if depth < MAX_DEPTH => {
+                    let inner = macro_name(&m.mac);
+                    items.extend(self.impl_items(&inner, m.mac.tokens.clone(), depth + 1, parsed));
+                }
+                other => items.push(other),
+            }
+        }
+        items
+    }
+
+    fn expansion(
+        &self,
+        name: &str,
+        tokens: &TokenStream,
+        parsed: &mut RuleCache,
+    ) -> Option<TokenStream> {
+        let text = self.texts.get(name)?;
+        let rules = parsed
+            .entry(name.to_string())
+            .or_insert_with(|| parse_rules(text));
+        expand(rules, tokens)
+    }
+}
+
+/// Rules parsed on this thread, by macro name: token streams cannot cross
+/// threads, so each worker parses the definitions it needs once.
+type RuleCache = HashMap<String, Vec<Rule>>;
+
+fn macro_name(mac: &syn::Macro) -> String {
+    mac.path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+/// Appends `extra` (extracted from an expansion at `line`) to `facts`.
+fn merge(facts: &mut ModuleFacts, mut extra: ModuleFacts, line: u32) {
+    let impl_offset = facts.impls.len();
+    for f in &mut extra.fns {
+        f.line = line;
+        if let FnKind::Method(i) = f.kind {
+            f.kind = FnKind::Method(i + impl_offset);
+        }
+        for a in &mut f.accesses {
+            a.line = line;
+        }
+        for e in &mut f.events {
+            match e {
+                Event::Call { line: l, .. }
+                | Event::Method { line: l, .. }
+                | Event::StructLit { line: l, .. }
+                | Event::ValueRef { line: l, .. }
+                | Event::DieselWrite { line: l, .. } => *l = line,
+                Event::DieselColumn { access, .. } => access.line = line,
+                Event::Bind { .. } => {}
+            }
+        }
+    }
+    for a in &mut extra.accesses {
+        a.line = line;
+    }
+    facts.impls.extend(extra.impls);
+    facts.fns.extend(extra.fns);
+    facts.types.extend(extra.types);
+    facts.accesses.extend(extra.accesses);
+    facts.uses.extend(extra.uses);
+    facts.dep_paths.extend(extra.dep_paths);
+    facts.dep_paths.sort();
+    facts.dep_paths.dedup();
+}
+
+/// Only macros that write functions touching the database matter here;
+/// the others (configuration tables, error enums) can be large and are
+/// skipped rather than expanded for nothing.
+fn worth_expanding(text: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "::table",
+        "diesel::",
+        "sqlx::",
+        "query!",
+        "query(",
+        "query_as",
+        "query_scalar",
+        "sql_query",
+        "insert_into",
+        ".execute(",
+        ".load(",
+        ".first(",
+        ".get_result",
+        "Entity::",
+    ];
+    // Token text comes spaced out (`$ table :: table`): compare it compact.
+    let compact: String = text.split_whitespace().collect();
+    compact.contains("fn") && MARKERS.iter().any(|m| compact.contains(m))
+}
+
+/// Expands every recorded item-position call of a workspace macro and adds
+/// what the expansions define to their modules.
+pub fn expand_all(
+    records: &mut [ModuleRecord],
+    root: &Path,
+    tables: &TableIndex,
+    dialect: Dialect,
+) {
+    let mut texts: HashMap<&str, &str> = HashMap::new();
+    for record in records.iter() {
+        for (name, text) in &record.facts.macro_defs {
+            if worth_expanding(text) {
+                texts.entry(name.as_str()).or_insert(text.as_str());
+            }
+        }
+    }
+    if texts.is_empty() {
+        return;
+    }
+    let wanted = |r: &ModuleRecord| {
+        r.facts
+            .macro_calls
+            .iter()
+            .any(|c| texts.contains_key(c.name.as_str()))
+    };
+    let jobs: Vec<(usize, Vec<MacroCall>)> = records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| wanted(r))
+        .map(|(i, r)| (i, r.facts.macro_calls.clone()))
+        .collect();
+    let definitions = Definitions { texts };
+    let files: Vec<String> = jobs.iter().map(|(i, _)| records[*i].file.clone()).collect();
+    let expanded: Vec<Vec<(ModuleFacts, u32)>> = jobs
+        .par_iter()
+        .zip(&files)
+        .map(|((_, calls), file)| {
+            let path = root.join(file);
+            let ctx = FileContext {
+                tables,
+                dialect,
+                file: &path,
+                shown: file,
+                mod_rs: true,
+            };
+            let mut cache = RuleCache::new();
+            let mut out = Vec::new();
+            for call in calls {
+                let Ok(tokens) = call.tokens.parse::<TokenStream>() else {
+                    continue;
+                };
+                let facts = match &call.self_ty {
+                    Some(self_ty) => {
+                        let items = definitions.impl_items(&call.name, tokens, 0, &mut cache);
+                        if items.is_empty() {
+                            continue;
+                        }
+                        let Ok(self_ty) = syn::parse_str::<syn::Type>(&self_ty.join("::")) else {
+                            continue;
+                        };
+                        let imp = syn::ItemImpl {
+                            attrs: Vec::new(),
+                            defaultness: None,
+                            unsafety: None,
+                            impl_token: Default::default(),
+                            generics: Default::default(),
+                            trait_: None,
+                            self_ty: Box::new(self_ty),
+                            brace_token: Default::default(),
+                            items,
+                        };
+                        extract_items(&ctx, &[syn::Item::Impl(imp)])
+                    }
+                    None => {
+                        let items = definitions.items(&call.name, tokens, 0, &mut cache);
+                        if items.is_empty() {
+                            continue;
+                        }
+                        extract_items(&ctx, &items)
+                    }
+                };
+                out.push((facts, call.line));
+            }
+            drop(cache);
+            proc_macro2::extra::invalidate_current_thread_spans();
+            out
+        })
+        .collect();
+    for ((index, _), results) in jobs.iter().zip(expanded) {
+        for (facts, line) in results {
+            merge(&mut records[*index].facts, facts, line);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand_text(def: &str, call: &str) -> Option<String> {
+        let rules = parse_rules(def);
+        expand(&rules, &call.parse().unwrap()).map(|t| t.to_string())
+    }
+
+    #[test]
+    fn expands_fragments_and_repetitions() {
+        let def = r#"
+            ($table:ident, $fn:ident, $($col:ident as $ty:ty),+) => {
+                pub fn $fn(conn: &Conn, $($col: $ty),+) -> Result<Self> {
+                    $table::table $(.filter($table::$col.eq($col)))+ .first(conn)
+                }
+            };
+        "#;
+        let out = expand_text(def, "posts, find_by_slug, slug as &str, blog_id as i32").unwrap();
+        let file = syn::parse_file(&format!("impl X {{ {out} }}")).unwrap();
+        let syn::Item::Impl(imp) = &file.items[0] else {
+            panic!("{out}")
+        };
+        let syn::ImplItem::Fn(f) = &imp.items[0] else {
+            panic!("{out}")
+        };
+        assert_eq!(f.sig.ident, "find_by_slug");
+        assert_eq!(f.sig.inputs.len(), 3);
+        let compact: String = out.split_whitespace().collect();
+        assert!(compact.contains("posts::slug.eq(slug)"), "{out}");
+        assert!(compact.contains("posts::blog_id.eq(blog_id)"), "{out}");
+    }
+
+    #[test]
+    fn tries_rules_in_order() {
+        let def = r#"
+            ($table:ident) => { fn one() { $table::table } };
+            ($table:ident, $from:ty) => { fn two(new: $from) { $table::table } };
+        "#;
+        assert!(expand_text(def, "posts").unwrap().contains("fn one"));
+        assert!(expand_text(def, "posts, NewPost")
+            .unwrap()
+            .contains("fn two"));
+        assert!(expand_text(def, "1 2 3").is_none());
+    }
+}
