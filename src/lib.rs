@@ -10,6 +10,7 @@ pub mod model;
 pub mod plan;
 pub mod printer;
 pub mod report;
+pub mod scaffold;
 
 use cli::{Cli, Command};
 use exit::ExitStatus;
