@@ -66,4 +66,17 @@ impl Printer {
             eprintln!("  help: {help}");
         }
     }
+
+    /// A warning on stderr, unless `--quiet`.
+    pub fn warning(&self, message: &str) {
+        if self.quiet {
+            return;
+        }
+        let (yellow, reset) = if self.color_stderr {
+            ("\x1b[33;1m", "\x1b[0m")
+        } else {
+            ("", "")
+        };
+        eprintln!("{yellow}warning{reset}: {message}");
+    }
 }

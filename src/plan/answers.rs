@@ -18,6 +18,8 @@
 //! action = "pin"             # service (also "unpin")
 //! [[actions]]
 //! action = "kafka"           # key, value
+//! [[actions]]
+//! action = "reanalyze"       # re-run the analysis, keeping pinned services
 //! ```
 
 use super::edit::{EditError, PlanDocument};
@@ -67,6 +69,8 @@ pub enum Action {
         key: String,
         value: String,
     },
+    /// Propose the unpinned services again from the monolith.
+    Reanalyze,
 }
 
 fn replicate() -> String {
@@ -119,6 +123,9 @@ impl Action {
             Action::Pin { service } => plan.set_pinned(service, true),
             Action::Unpin { service } => plan.set_pinned(service, false),
             Action::Kafka { key, value } => plan.set_kafka(key, value),
+            Action::Reanalyze => Err(EditError(
+                "re-running the analysis needs the monolith: apply it through `carve plan`".into(),
+            )),
         }
     }
 
@@ -143,6 +150,7 @@ impl Action {
             Action::Pin { service } => format!("pin {service}"),
             Action::Unpin { service } => format!("unpin {service}"),
             Action::Kafka { key, value } => format!("set kafka.{key} = {value}"),
+            Action::Reanalyze => "re-run the analysis, keeping pinned services".to_string(),
         }
     }
 }

@@ -369,6 +369,62 @@ impl PlanDocument {
         }
     }
 
+    /// Whether a service is pinned (kept as it is when the analysis re-runs).
+    pub fn is_pinned(&self, service: &str) -> bool {
+        self.find(service)
+            .and_then(|t| t.get("pinned"))
+            .and_then(Item::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// The current value of a `[kafka]` setting, as text.
+    pub fn kafka_value(&self, key: &str) -> Option<String> {
+        let item = self.doc.get("kafka")?.as_table()?.get(key)?.as_value()?;
+        match item {
+            Value::String(s) => Some(s.value().clone()),
+            other => Some(other.to_string().trim().to_string()),
+        }
+    }
+
+    /// Replaces every unpinned service by `proposed` (name, tables, modules),
+    /// appended after the pinned ones in the given order. Pinned services
+    /// keep their entries, comments included.
+    pub fn replace_unpinned(
+        &mut self,
+        proposed: &[(String, Vec<String>, Vec<String>)],
+    ) -> Result<(), EditError> {
+        let pinned: Vec<String> = self
+            .service_names()
+            .into_iter()
+            .filter(|n| self.is_pinned(n))
+            .collect();
+        if let Some((name, _, _)) = proposed.iter().find(|(n, _, _)| pinned.contains(n)) {
+            return err(format!("`{name}` is pinned and cannot be proposed again"));
+        }
+        if self
+            .doc
+            .get("services")
+            .and_then(Item::as_array_of_tables)
+            .is_none()
+        {
+            self.doc
+                .insert("services", Item::ArrayOfTables(ArrayOfTables::new()));
+        }
+        let services = self.services()?;
+        services.retain(|t| t.get("pinned").and_then(Item::as_bool) == Some(true));
+        for (name, tables, modules) in proposed {
+            let mut table = Table::new();
+            table["name"] = value(name.as_str());
+            table["step"] = value(0);
+            table["tables"] = value(Array::from_iter(tables.iter().map(String::as_str)));
+            table["modules"] = value(Array::from_iter(modules.iter().map(String::as_str)));
+            table["pinned"] = value(false);
+            services.push(table);
+        }
+        self.renumber_steps();
+        Ok(())
+    }
+
     pub fn set_pinned(&mut self, service: &str, pinned: bool) -> Result<(), EditError> {
         self.find_mut(service)?["pinned"] = value(pinned);
         Ok(())

@@ -2,6 +2,7 @@
 
 pub mod answers;
 pub mod check;
+pub mod dependencies;
 pub mod edit;
 pub mod load;
 pub mod metrics;

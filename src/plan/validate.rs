@@ -179,7 +179,7 @@ pub fn validate(loaded: &LoadedPlan, context: &PlanContext<'_>) -> Vec<PlanError
 
 /// A service must come after the services it depends on, unless an
 /// `[[exceptions]]` entry allows it.
-fn order_problems(loaded: &LoadedPlan, context: &PlanContext<'_>) -> Vec<PlanError> {
+pub fn order_problems(loaded: &LoadedPlan, context: &PlanContext<'_>) -> Vec<PlanError> {
     let plan = &loaded.plan;
     let step_of = |name: &str| -> Option<u32> {
         plan.services

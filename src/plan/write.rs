@@ -126,8 +126,25 @@ pub fn render_plan(proposal: &Proposal, monolith: &MonolithInfo) -> String {
     }
 
     out.push_str(
-        "\n# Order exceptions: a service that may go before one it depends on, and why.\n",
+        "\n# Order exceptions: a service that may go before one it depends on, and why. The analysis\n",
     );
-    out.push_str("# [[exceptions]]\n# service = \"orders\"\n# before = \"payments\"\n# reason = \"payments reads orders through the API until step 3\"\n");
+    out.push_str("# records here each dependency it had to cut to break a cycle; cut it in the code first.\n");
+    let mut wrote_exception = false;
+    for cycle in &proposal.cycles {
+        let (service, before) = &cycle.weakest_link;
+        let (Some(a), Some(b)) = (step_of(service), step_of(before)) else {
+            continue;
+        };
+        if a < b {
+            wrote_exception = true;
+            out.push_str("\n[[exceptions]]\n");
+            let _ = writeln!(out, "service = {}", quoted(service));
+            let _ = writeln!(out, "before = {}", quoted(before));
+            let _ = writeln!(out, "reason = {}", quoted(&cycle.reason));
+        }
+    }
+    if !wrote_exception {
+        out.push_str("# [[exceptions]]\n# service = \"orders\"\n# before = \"payments\"\n# reason = \"payments reads orders through the API until step 3\"\n");
+    }
     out
 }

@@ -1,0 +1,68 @@
+//! Which planned service depends on which, under the plan's ownership: the
+//! same evidence the analysis orders by (declared foreign keys between their
+//! tables, and their modules' reads and writes of each other's tables), so a
+//! plan written from a proposal validates against the order it came with.
+
+use super::model::Plan;
+use crate::analysis::order::Evidence;
+use crate::model::{AccessMode, Codebase, Schema};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// `(service, depends_on)` → the evidence for it.
+pub fn plan_dependencies(
+    plan: &Plan,
+    schema: &Schema,
+    code: &Codebase,
+) -> BTreeMap<(String, String), Evidence> {
+    let owner: BTreeMap<&str, &str> = plan
+        .services
+        .iter()
+        .flat_map(|s| {
+            s.tables
+                .iter()
+                .map(move |t| (t.get_ref().as_str(), s.name.get_ref().as_str()))
+        })
+        .collect();
+    let mut evidence: BTreeMap<(String, String), Evidence> = BTreeMap::new();
+    for table in &schema.tables {
+        let Some(&from) = owner.get(table.name.as_str()) else {
+            continue;
+        };
+        for fk in &table.foreign_keys {
+            if let Some(&to) = owner.get(fk.references.table.as_str()) {
+                if from != to {
+                    evidence
+                        .entry((from.to_string(), to.to_string()))
+                        .or_default()
+                        .foreign_keys += 1;
+                }
+            }
+        }
+    }
+    for module in &code.modules {
+        let Some(from) = plan.service_of_module(&module.name) else {
+            continue;
+        };
+        let mut seen: BTreeSet<(&str, AccessMode)> = BTreeSet::new();
+        for access in &module.accesses {
+            let Some(&to) = owner.get(access.table.as_str()) else {
+                continue;
+            };
+            if from != to && seen.insert((access.table.as_str(), access.mode)) {
+                let entry = evidence
+                    .entry((from.to_string(), to.to_string()))
+                    .or_default();
+                match access.mode {
+                    AccessMode::Read => entry.reads += 1,
+                    AccessMode::Write => entry.writes += 1,
+                }
+            }
+        }
+    }
+    evidence
+}
+
+/// The pairs alone, as validation takes them.
+pub fn dependency_pairs(evidence: &BTreeMap<(String, String), Evidence>) -> Vec<(String, String)> {
+    evidence.keys().cloned().collect()
+}
