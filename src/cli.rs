@@ -33,8 +33,8 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Review and change the plan (carve.toml); scriptable with --answers.
     Plan(PlanArgs),
-    /// Write the services, topics, connectors and runbooks of a plan (not implemented yet).
-    Scaffold(PendingArgs),
+    /// Write the services, topics, connectors and runbooks of a plan (or of one service).
+    Scaffold(ScaffoldArgs),
     /// Fail (exit 1) when the monolith's code crosses the planned boundaries.
     Check(CheckArgs),
 }
@@ -144,12 +144,75 @@ pub enum CheckFormat {
     Json,
 }
 
-/// Arguments of commands that are not built yet; accepted so scripts can
-/// probe them and get a clear answer.
 #[derive(Debug, Args)]
-pub struct PendingArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub rest: Vec<String>,
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ScaffoldArgs {
+    #[command(subcommand)]
+    pub command: Option<ScaffoldCommand>,
+
+    /// The monolith's checkout [default: the plan's directory].
+    pub path: Option<PathBuf>,
+
+    /// The plan to scaffold.
+    #[arg(long, value_name = "FILE", default_value = "carve.toml")]
+    pub plan: PathBuf,
+
+    #[command(flatten)]
+    pub output: ScaffoldOutput,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScaffoldCommand {
+    /// Scaffold one service without a plan, owning the tables given.
+    Service(ScaffoldServiceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScaffoldServiceArgs {
+    /// The service's name: lower-case letters, digits and `-`.
+    pub name: String,
+
+    /// The tables it owns, comma-separated, as `carve analyze` names them.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', required = true)]
+    pub tables: Vec<String>,
+
+    /// The monolith's checkout [default: . unless --schema or --database-url is given].
+    pub path: Option<PathBuf>,
+
+    /// A schema file or folder to read instead of searching PATH (repeatable).
+    #[arg(long, value_name = "FILE|DIR")]
+    pub schema: Vec<PathBuf>,
+
+    /// Read the schema from a running database: postgres://… or mysql://….
+    #[arg(long, value_name = "URL", conflicts_with = "schema")]
+    pub database_url: Option<String>,
+
+    /// The SQL dialect, when detection from the files is not enough.
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+
+    #[command(flatten)]
+    pub output: ScaffoldOutput,
+}
+
+/// Where and how scaffold writes.
+#[derive(Debug, Args)]
+pub struct ScaffoldOutput {
+    /// The directory to write into (created when missing).
+    #[arg(long, value_name = "DIR", required = true)]
+    pub out: Option<PathBuf>,
+
+    /// Overwrite files that exist with other contents.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Write nothing; list what would be created, changed or left as is.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Use DIR/NAME.hbs instead of the built-in template NAME where it exists.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

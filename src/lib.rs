@@ -22,7 +22,7 @@ pub fn run(cli: Cli) -> ExitStatus {
     match &cli.command {
         Command::Analyze(args) => commands::analyze::run(args, &printer),
         Command::Plan(args) => commands::plan::run(args, &printer),
-        Command::Scaffold(_) => commands::not_implemented("scaffold", &printer),
+        Command::Scaffold(args) => commands::scaffold::run(args, &printer),
         Command::Check(args) => commands::check::run(args, &printer),
     }
 }

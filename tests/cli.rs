@@ -107,10 +107,10 @@ fn human_output_is_plain_when_piped_and_coloured_when_asked() {
 }
 
 #[test]
-fn pending_commands_exit_2_with_a_message() {
+fn scaffold_without_out_exits_2_naming_the_flag() {
     let output = carve().arg("scaffold").output().unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("not implemented yet"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--out"));
 }
 
 #[test]

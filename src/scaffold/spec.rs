@@ -430,6 +430,61 @@ impl ScaffoldSpec {
     }
 }
 
+/// The table of a service's own database its domain events go through:
+/// Debezium's outbox EventRouter reads it (columns `id`, `aggregatetype`,
+/// `aggregateid`, `type`, `payload`, the router's defaults).
+pub const OUTBOX_TABLE: &str = "outbox";
+
+impl ServiceSpec {
+    /// The host of the service's own PostgreSQL database in the dev stack.
+    pub fn database_host(&self) -> String {
+        format!("{}-db", self.name)
+    }
+
+    /// The name of the service's own database (and its owner role).
+    pub fn database_name(&self) -> String {
+        self.crate_ident.clone()
+    }
+}
+
+impl EntitySpec {
+    /// The table's name with its schema: `public.orders`, `sales.orders`;
+    /// bare when neither the name nor the database has a schema (MySQL).
+    pub fn qualified_table(&self, default_schema: Option<&str>) -> String {
+        match (&self.table_schema, default_schema) {
+            (Some(schema), _) => format!("{schema}.{}", self.table_name),
+            (None, Some(schema)) => format!("{schema}.{}", self.table_name),
+            (None, None) => self.table_name.clone(),
+        }
+    }
+}
+
+impl ScaffoldSpec {
+    /// One service without a plan (`carve scaffold service`): the monolith's
+    /// database at its dev-stack defaults, the default Kafka settings.
+    pub fn ad_hoc(
+        monolith_name: &str,
+        schema: &Schema,
+        service: ServiceSpec,
+    ) -> Result<ScaffoldSpec, SpecError> {
+        let dialect = schema.dialect;
+        Ok(ScaffoldSpec {
+            monolith: MonolithSpec {
+                name: monolith_name.to_string(),
+                dialect,
+                database: DatabaseSpec {
+                    host: "monolith-db".into(),
+                    port: default_port(dialect),
+                    name: monolith_name.to_snake_case(),
+                    schema: dialect.default_schema().map(str::to_string),
+                },
+            },
+            kafka: KafkaSpec::from_plan(&crate::plan::model::KafkaSettings::default())?,
+            services: vec![service],
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

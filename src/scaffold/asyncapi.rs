@@ -1,0 +1,174 @@
+//! `asyncapi/<svc>.yaml`: an AsyncAPI 3.0.0 document of a service's topics —
+//! the changelog topics it receives from the monolith's CDC, the entity and
+//! event topics it sends — with each message's payload (the entity's Avro
+//! record or JSON Schema) and Kafka bindings matching `topics/<svc>.yaml`.
+
+use super::event_schemas::{avro_record, json_schema, key_schema};
+use super::spec::{EntitySpec, EventFormat, GeneratedFile, ScaffoldSpec, ServiceSpec};
+use super::templates::Templates;
+use super::topics::{service_topics, TopicKind, TopicSpec};
+use super::ScaffoldError;
+use serde_json::{json, Map, Value};
+
+/// Kafka bindings version the document uses.
+const BINDING_VERSION: &str = "0.5.0";
+
+/// `value` as JSON (valid YAML flow style), each line after the first
+/// indented by `indent` spaces so it nests under its key.
+fn inline(value: &Value, indent: usize) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let pad = " ".repeat(indent);
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 {
+                line.to_string()
+            } else {
+                format!("{pad}{line}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A YAML scalar holding `text` exactly (JSON strings are YAML strings).
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
+}
+
+/// The channel binding: topic, partitions, replicas and the configs AsyncAPI knows.
+fn channel_binding(topic: &TopicSpec) -> Value {
+    let mut configuration = Map::new();
+    for config in &topic.config {
+        match config.key.as_str() {
+            "cleanup.policy" => {
+                configuration.insert(config.key.clone(), json!([config.value]));
+            }
+            "retention.ms" | "retention.bytes" => {
+                if let Ok(n) = config.value.parse::<i64>() {
+                    configuration.insert(config.key.clone(), json!(n));
+                }
+            }
+            _ => {}
+        }
+    }
+    json!({
+        "topic": topic.name,
+        "partitions": topic.partitions,
+        "replicas": topic.replicas,
+        "topicConfiguration": configuration,
+        "bindingVersion": BINDING_VERSION,
+    })
+}
+
+fn payload(spec: &ScaffoldSpec, service: &ServiceSpec, entity: &EntitySpec) -> Value {
+    match spec.kafka.event_format {
+        EventFormat::Avro => json!({
+            "schemaFormat": "application/vnd.apache.avro;version=1.9.0",
+            "schema": avro_record(spec, service, entity),
+        }),
+        EventFormat::Json => {
+            let mut schema = json_schema(spec, service, entity);
+            if let Value::Object(map) = &mut schema {
+                // The AsyncAPI schema format names the draft itself.
+                map.remove("$schema");
+            }
+            json!({
+                "schemaFormat": "application/schema+json;version=draft-07",
+                "schema": schema,
+            })
+        }
+    }
+}
+
+fn channel_id(entity: &EntitySpec, kind: TopicKind) -> String {
+    let kind = match kind {
+        TopicKind::Changelog => "changelog",
+        TopicKind::Entity => "entity",
+        TopicKind::Events => "events",
+        TopicKind::SchemaHistory => "schema_history",
+    };
+    format!("{}_{kind}", entity.ident)
+}
+
+fn data(spec: &ScaffoldSpec, service: &ServiceSpec) -> Value {
+    let topics = service_topics(spec, service);
+    let mut channels = Vec::new();
+    let mut operations = Vec::new();
+    let mut messages = Vec::new();
+    for entity in &service.entities {
+        let message = entity.ident.clone();
+        messages.push(json!({
+            "id": message,
+            "name": quoted(&entity.type_name),
+            "title": quoted(&format!("{} row", entity.type_name)),
+            "summary": quoted(&format!("A row of `{}`, keyed by its primary key.", entity.table)),
+            "payload": inline(&payload(spec, service, entity), 8),
+            "key": inline(&key_schema(spec, entity), 12),
+            "binding_version": BINDING_VERSION,
+        }));
+        for topic in topics.iter().filter(|t| {
+            [
+                &entity.topics.changelog,
+                &entity.topics.entity,
+                &entity.topics.events,
+            ]
+            .contains(&&t.name)
+        }) {
+            let id = channel_id(entity, topic.kind);
+            let action = if topic.kind == TopicKind::Changelog {
+                "receive"
+            } else {
+                "send"
+            };
+            channels.push(json!({
+                "id": id,
+                "address": quoted(&topic.name),
+                "description": quoted(&topic.description),
+                "message": message,
+                "binding": inline(&channel_binding(topic), 8),
+            }));
+            operations.push(json!({
+                "id": format!("{action}_{id}"),
+                "action": action,
+                "channel": id,
+                "message": message,
+                "summary": quoted(&format!("{} {}", if action == "send" { "Publishes" } else { "Consumes" }, topic.description)),
+            }));
+        }
+    }
+    let host = spec
+        .kafka
+        .bootstrap_servers
+        .split(',')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    json!({
+        "title": quoted(&format!("{} service", service.name)),
+        "description": quoted(&format!(
+            "Topics of the {} service, carved out of {} (extraction step {}).",
+            service.name, spec.monolith.name, service.step
+        )),
+        "host": quoted(&host),
+        "channels": channels,
+        "operations": operations,
+        "messages": messages,
+    })
+}
+
+/// One document per service.
+pub fn render(
+    spec: &ScaffoldSpec,
+    templates: &Templates,
+) -> Result<Vec<GeneratedFile>, ScaffoldError> {
+    let mut files = Vec::new();
+    for service in &spec.services {
+        files.push(GeneratedFile {
+            path: format!("asyncapi/{}.yaml", service.name),
+            contents: templates.render("asyncapi/service.yaml", &data(spec, service))?,
+        });
+    }
+    Ok(files)
+}
