@@ -3,5 +3,6 @@
 //! has its own emitter returning `GeneratedFile`s; a writer puts them under
 //! `--out` without clobbering.
 
+pub mod service;
 pub mod spec;
 pub mod templates;
