@@ -10,6 +10,7 @@ pub mod connectors;
 pub mod dependencies;
 pub mod event_schemas;
 pub mod runbooks;
+pub mod service;
 pub mod spec;
 pub mod templates;
 pub mod topics;
@@ -26,6 +27,8 @@ pub enum ScaffoldError {
     Spec(#[from] SpecError),
     #[error(transparent)]
     Template(#[from] TemplateError),
+    #[error(transparent)]
+    Service(#[from] service::ServiceError),
     #[error(
         "two artifacts want the same file `{0}`; rename a service or table so their names differ"
     )]
@@ -45,8 +48,7 @@ pub fn render_all(
     files.extend(asyncapi::render(spec, templates)?);
     files.extend(compose::render(spec, templates)?);
     files.extend(runbooks::render(spec, templates)?);
-    // SERVICE SKELETON: append `service::render_service(spec, service, templates)?`
-    // for each service and `service::render_workspace(spec, templates)?` here.
+    files.extend(service::render_all(spec, templates)?);
     sorted_unique(files)
 }
 

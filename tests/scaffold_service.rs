@@ -1,0 +1,768 @@
+//! The generated Rust services, for real: the shop fixture's plan is
+//! scaffolded into a workspace that must build without warnings and pass its
+//! own tests; one service then runs against PostgreSQL (its writes and their
+//! outbox rows commit together or not at all) and against a Kafka-protocol
+//! broker (the relay publishes the outbox, the change consumer applies
+//! Debezium events).
+//!
+//! Servers come from `CARVE_TEST_POSTGRES_URL` and
+//! `CARVE_TEST_KAFKA_BOOTSTRAP`; without them those tests print why they
+//! skipped, and with `CI=true` a missing one fails them. The generated
+//! workspace is built once per run into `<target>/scaffold-target`, which
+//! later runs reuse.
+
+// These tests report timings and skips; that output is the point.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod common;
+
+use carve::ingest::{load_schema, SchemaRequest};
+use carve::plan::load::load_plan;
+use carve::scaffold::service::render_all;
+use carve::scaffold::spec::{GeneratedFile, ScaffoldSpec};
+use carve::scaffold::templates::Templates;
+use serde_json::{json, Value};
+use sqlx::{Connection, PgConnection, Row};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+// ---------------------------------------------------------------------------
+// The shop's scaffold, rendered and built once
+// ---------------------------------------------------------------------------
+
+fn shop_spec() -> ScaffoldSpec {
+    let dir = tempfile::tempdir().unwrap();
+    let plan_path = dir.path().join("carve.toml");
+    let shop = common::fixtures_dir().join("shop");
+    assert_cmd::Command::cargo_bin("carve")
+        .unwrap()
+        .arg("analyze")
+        .arg(&shop)
+        .arg("--write-plan")
+        .arg(&plan_path)
+        .assert()
+        .success();
+    let plan = load_plan(&plan_path).expect("the written plan loads").plan;
+    let schema = load_schema(&SchemaRequest {
+        root: shop,
+        schema_paths: Vec::new(),
+        database_url: None,
+        db_schemas: Vec::new(),
+        dialect: None,
+    })
+    .expect("the shop's schema loads")
+    .schema;
+    ScaffoldSpec::from_plan(&plan, &schema, &[]).expect("the shop's plan scaffolds")
+}
+
+fn render_shop() -> Vec<GeneratedFile> {
+    let templates = Templates::load(None).expect("the embedded templates load");
+    render_all(&shop_spec(), &templates).expect("the services render")
+}
+
+fn write_files(root: &Path, files: &[GeneratedFile]) {
+    if root.exists() {
+        std::fs::remove_dir_all(root).unwrap();
+    }
+    for file in files {
+        let path = root.join(&file.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &file.contents).unwrap();
+    }
+}
+
+/// The build every test shares.
+struct Built {
+    root: PathBuf,
+    target: PathBuf,
+    /// `Err` holds cargo's output when the build failed.
+    outcome: Result<String, String>,
+}
+
+/// `<carve's target dir>/scaffold-target`: outside any temp dir, so the
+/// generated services' dependencies are compiled once and reused.
+fn shared_target() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("CARGO_TARGET_TMPDIR is target/tmp")
+        .join("scaffold-target")
+}
+
+fn cargo(root: &Path, target: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(root)
+        .env("CARGO_TARGET_DIR", target)
+        .env_remove("RUSTFLAGS")
+        .env("CARGO_TERM_COLOR", "never")
+        .output()
+        .expect("cargo runs")
+}
+
+fn built() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scaffold-service/shop");
+        write_files(&root, &render_shop());
+        let target = shared_target();
+        let started = Instant::now();
+        let output = cargo(&root, &target, &["build", "--workspace", "--all-targets"]);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        eprintln!(
+            "built the generated workspace in {:.1}s",
+            started.elapsed().as_secs_f64()
+        );
+        Built {
+            root,
+            target,
+            outcome: if output.status.success() {
+                Ok(text)
+            } else {
+                Err(text)
+            },
+        }
+    })
+}
+
+fn built_ok() -> &'static Built {
+    let built = built();
+    if let Err(output) = &built.outcome {
+        panic!("the generated workspace does not build:\n{output}");
+    }
+    built
+}
+
+#[test]
+fn rendering_is_deterministic_and_covers_every_service() {
+    let first = render_shop();
+    assert_eq!(first, render_shop(), "two renders of the same plan differ");
+    let paths: Vec<&str> = first.iter().map(|f| f.path.as_str()).collect();
+    assert!(
+        paths.windows(2).all(|w| w[0] < w[1]),
+        "paths are not sorted"
+    );
+    let workspace = &first
+        .iter()
+        .find(|f| f.path == "Cargo.toml")
+        .unwrap()
+        .contents;
+    for service in [
+        "customers",
+        "payments",
+        "products",
+        "shipments",
+        "stock-levels",
+    ] {
+        assert!(
+            workspace.contains(&format!("\"services/{service}\"")),
+            "{workspace}"
+        );
+        for file in [
+            "Cargo.toml",
+            "Dockerfile",
+            "README.md",
+            "migrations/0001_init.sql",
+            "src/main.rs",
+            "src/config.rs",
+            "src/http.rs",
+            "src/events.rs",
+            "src/outbox.rs",
+            "src/relay.rs",
+            "src/consumer.rs",
+        ] {
+            let path = format!("services/{service}/{file}");
+            assert!(paths.contains(&path.as_str()), "{path} is missing");
+        }
+    }
+    let migration = &first
+        .iter()
+        .find(|f| f.path == "services/customers/migrations/0001_init.sql")
+        .unwrap()
+        .contents;
+    // The monolith's enum type becomes text; composite keys stay composite.
+    assert!(
+        migration.contains("\"status\" TEXT NOT NULL"),
+        "{migration}"
+    );
+    assert!(
+        migration.contains("PRIMARY KEY (\"order_id\", \"line_no\")"),
+        "{migration}"
+    );
+    assert!(migration.contains("CREATE TABLE IF NOT EXISTS \"outbox\""));
+}
+
+#[test]
+fn generated_workspace_builds_without_warnings_and_passes_its_tests() {
+    let built = built_ok();
+    let output = built.outcome.as_ref().unwrap();
+    let warnings: Vec<&str> = output
+        .lines()
+        .filter(|l| l.starts_with("warning") && !l.contains("profiles for the non root"))
+        .collect();
+    assert!(warnings.is_empty(), "the build warned:\n{output}");
+
+    let started = Instant::now();
+    let test = cargo(&built.root, &built.target, &["test", "--workspace"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&test.stdout),
+        String::from_utf8_lossy(&test.stderr)
+    );
+    eprintln!(
+        "the generated tests ran in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(test.status.success(), "cargo test failed:\n{text}");
+    let passed: usize = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("test result: ok. "))
+        .filter_map(|l| l.split(' ').next()?.parse::<usize>().ok())
+        .sum();
+    eprintln!("{passed} generated tests passed");
+    // Every service has config, debezium and shutdown tests plus one per entity.
+    assert!(passed >= 5 * 6 + 17, "only {passed} tests ran:\n{text}");
+}
+
+// ---------------------------------------------------------------------------
+// Servers: environment, a fresh database, the running service
+// ---------------------------------------------------------------------------
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// The variable's value; outside CI a missing one skips (prints, `None`),
+/// under CI it fails.
+fn server_env(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.trim().is_empty() => Some(v.trim().to_string()),
+        _ if in_ci() => panic!("CI=true but {var} is not set"),
+        _ => {
+            println!("skipped: {var} not set");
+            None
+        }
+    }
+}
+
+fn unique(label: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("carve_{label}_{}_{nanos}", std::process::id())
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A database made for one test and dropped when it ends.
+struct Database {
+    server_url: String,
+    name: String,
+}
+
+fn url_with_database(server_url: &str, name: &str) -> String {
+    let mut url = url::Url::parse(server_url).expect("a postgres URL");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+impl Database {
+    fn create(server_url: &str, label: &str) -> Database {
+        let name = unique(label);
+        runtime().block_on(async {
+            let mut conn = PgConnection::connect(server_url)
+                .await
+                .expect("the PostgreSQL server is reachable");
+            sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        });
+        Database {
+            server_url: server_url.to_string(),
+            name,
+        }
+    }
+
+    fn url(&self) -> String {
+        url_with_database(&self.server_url, &self.name)
+    }
+
+    /// Runs `f` on a connection to this database.
+    fn with<T>(&self, f: impl AsyncFnOnce(&mut PgConnection) -> T) -> T {
+        runtime().block_on(async {
+            let mut conn = PgConnection::connect(&self.url()).await.unwrap();
+            f(&mut conn).await
+        })
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let server = self.server_url.clone();
+        runtime().block_on(async move {
+            if let Ok(mut conn) = PgConnection::connect(&server).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await;
+            }
+        });
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A generated service's process, killed when the guard drops (also when
+/// the test panics).
+struct Service {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Service {
+    fn start(binary: &str, env: &[(&str, String)]) -> Service {
+        let built = built_ok();
+        let port = free_port();
+        let log = built.root.join(format!("{}.log", unique(binary)));
+        let mut command = Command::new(built.target.join("debug").join(binary));
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("RUST_LOG", "info")
+            .env("HTTP_BIND_ADDR", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
+            .stderr(Stdio::from(std::fs::File::create(&log).unwrap()));
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let child = command.spawn().expect("the built service starts");
+        let service = Service { child, port, log };
+        service.wait_healthy();
+        service
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn wait_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok((200, _)) = http(self.port, "GET", "/healthz", None) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("the service never answered /healthz:\n{}", self.log());
+    }
+
+    fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        http(self.port, method, path, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", self.log()))
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 exchange: the status and the JSON body (`null` when empty
+/// or not JSON).
+fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<(u16, Value), String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .map_err(|e| e.to_string())?;
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("not an HTTP response: {response}"))?;
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("no status in {head}"))?;
+    Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+}
+
+fn payment(id: &str, provider: &str) -> Value {
+    json!({
+        "id": id,
+        "order_id": 42,
+        "provider": provider,
+        "provider_ref": null,
+        "amount_cents": 1999,
+        "status": "captured",
+        "created_at": "2024-05-01T10:00:00Z",
+        "currency": "EUR"
+    })
+}
+
+async fn count(conn: &mut PgConnection, sql: &str, id: &str) -> i64 {
+    sqlx::query(sql)
+        .bind(id)
+        .fetch_one(conn)
+        .await
+        .unwrap()
+        .get::<i64, _>(0)
+}
+
+const PAYMENT_ROWS: &str = "SELECT count(*) FROM payments WHERE id::text = $1";
+const OUTBOX_ROWS: &str = "SELECT count(*) FROM outbox WHERE aggregateid = $1";
+
+// ---------------------------------------------------------------------------
+// PostgreSQL: the outbox commits with the entity, or neither does
+// ---------------------------------------------------------------------------
+
+#[test]
+fn payments_service_writes_entity_and_outbox_in_one_transaction() {
+    let Some(server) = server_env("CARVE_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let db = Database::create(&server, "svc");
+    // Nothing listens on a freshly freed port: Kafka is unreachable.
+    let dead_kafka = format!("127.0.0.1:{}", free_port());
+    let service = Service::start(
+        "payments",
+        &[
+            ("DATABASE_URL", db.url()),
+            ("KAFKA_BOOTSTRAP_SERVERS", dead_kafka),
+            ("KAFKA_TIMEOUT_MS", "1500".into()),
+            ("RELAY_ENABLED", "false".into()),
+            ("CDC_CONSUMER_ENABLED", "false".into()),
+        ],
+    );
+
+    let (status, ready) = service.request("GET", "/readyz", None);
+    assert_eq!(status, 503, "{ready}");
+    assert_eq!(ready["checks"]["database"], "ok", "{ready}");
+    assert_ne!(ready["checks"]["kafka"], "ok", "{ready}");
+
+    let id = "3f1c2a9e-0000-4000-8000-000000000001";
+    let (status, created) = service.request("POST", "/payments", Some(&payment(id, "stripe")));
+    assert_eq!(status, 201, "{created}");
+    let (event_type, payload): (String, Value) = db.with(async |conn| {
+        assert_eq!(count(conn, PAYMENT_ROWS, id).await, 1);
+        assert_eq!(count(conn, OUTBOX_ROWS, id).await, 1);
+        let row = sqlx::query(
+            "SELECT type, payload::text, aggregatetype FROM outbox WHERE aggregateid = $1",
+        )
+        .bind(id)
+        .fetch_one(conn)
+        .await
+        .unwrap();
+        assert_eq!(row.get::<String, _>(2), "payments");
+        let payload: String = row.get(1);
+        (row.get(0), serde_json::from_str(&payload).unwrap())
+    });
+    assert_eq!(event_type, "PaymentCreated");
+    assert_eq!(payload["provider"], "stripe");
+    assert_eq!(payload["amount_cents"], 1999);
+
+    let (status, fetched) = service.request("GET", &format!("/payments/{id}"), None);
+    assert_eq!((status, &fetched["id"]), (200, &json!(id)));
+    let (status, listed) = service.request("GET", "/payments?limit=10", None);
+    assert_eq!(status, 200);
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+
+    // A duplicate key: nothing new, neither row nor event.
+    let (status, body) = service.request("POST", "/payments", Some(&payment(id, "adyen")));
+    assert_eq!(status, 409, "{body}");
+    // A missing NOT NULL value never reaches the database.
+    let mut incomplete = payment("3f1c2a9e-0000-4000-8000-000000000002", "stripe");
+    incomplete.as_object_mut().unwrap().remove("status");
+    let (status, _) = service.request("POST", "/payments", Some(&incomplete));
+    assert!((400..500).contains(&status), "{status}");
+
+    // The outbox insert fails after the entity insert succeeded: the
+    // entity must be rolled back with it.
+    db.with(async |conn| {
+        sqlx::query(
+            "ALTER TABLE outbox ADD CONSTRAINT refuse CHECK (payload->>'provider' <> 'refused')",
+        )
+        .execute(conn)
+        .await
+        .unwrap();
+    });
+    let refused = "3f1c2a9e-0000-4000-8000-000000000003";
+    let (status, body) = service.request("POST", "/payments", Some(&payment(refused, "refused")));
+    assert!(status >= 400, "{status} {body}");
+
+    // An update records its own event.
+    let mut changed = payment(id, "stripe");
+    changed["status"] = json!("refunded");
+    let (status, body) = service.request("PUT", &format!("/payments/{id}"), Some(&changed));
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = service.request(
+        "PUT",
+        "/payments/3f1c2a9e-0000-4000-8000-00000000ffff",
+        Some(&payment("3f1c2a9e-0000-4000-8000-00000000ffff", "x")),
+    );
+    assert_eq!(status, 404);
+
+    db.with(async |conn| {
+        assert_eq!(count(conn, PAYMENT_ROWS, id).await, 1);
+        assert_eq!(count(conn, OUTBOX_ROWS, id).await, 2);
+        for absent in ["3f1c2a9e-0000-4000-8000-000000000002", refused] {
+            assert_eq!(count(conn, PAYMENT_ROWS, absent).await, 0, "{absent}");
+            assert_eq!(count(conn, OUTBOX_ROWS, absent).await, 0, "{absent}");
+        }
+        let status: String = sqlx::query("SELECT status FROM payments WHERE id::text = $1")
+            .bind(id)
+            .fetch_one(conn)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(status, "refunded");
+    });
+    drop(service);
+}
+
+// ---------------------------------------------------------------------------
+// Kafka: the relay publishes the outbox; the consumer applies CDC events
+// ---------------------------------------------------------------------------
+
+mod kafka {
+    use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+    use rdkafka::client::DefaultClientContext;
+    use rdkafka::config::ClientConfig;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::message::{Headers, Message};
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    use rdkafka::{Offset, TopicPartitionList};
+    use std::collections::BTreeMap;
+    use std::time::{Duration, Instant};
+
+    pub(crate) fn create_topics(bootstrap: &str, topics: &[&str]) {
+        let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap)
+            .create()
+            .unwrap();
+        let new: Vec<NewTopic<'_>> = topics
+            .iter()
+            .map(|t| NewTopic::new(t, 1, TopicReplication::Fixed(1)))
+            .collect();
+        let results = super::runtime()
+            .block_on(admin.create_topics(&new, &AdminOptions::new()))
+            .expect("the broker answers CreateTopics");
+        for result in results {
+            if let Err((topic, error)) = result {
+                panic!("cannot create topic {topic}: {error}");
+            }
+        }
+    }
+
+    pub(crate) fn produce(bootstrap: &str, topic: &str, key: &str, value: &str) {
+        let producer: BaseProducer = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap)
+            .create()
+            .unwrap();
+        producer
+            .send(BaseRecord::to(topic).key(key).payload(value))
+            .map_err(|(e, _)| e)
+            .unwrap();
+        producer.flush(Duration::from_secs(10)).unwrap();
+    }
+
+    /// A message as the test sees it.
+    #[derive(Debug)]
+    pub(crate) struct Received {
+        pub key: String,
+        pub headers: BTreeMap<String, String>,
+        pub payload: serde_json::Value,
+    }
+
+    /// The first message of partition 0 of `topic`, waiting up to `wait`.
+    pub(crate) fn first_message(bootstrap: &str, topic: &str, wait: Duration) -> Option<Received> {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap)
+            .set("group.id", super::unique("reader"))
+            .set("enable.auto.commit", "false")
+            .create()
+            .unwrap();
+        let mut assignment = TopicPartitionList::new();
+        assignment
+            .add_partition_offset(topic, 0, Offset::Beginning)
+            .unwrap();
+        consumer.assign(&assignment).unwrap();
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            match consumer.poll(Duration::from_millis(500)) {
+                Some(Ok(message)) => {
+                    let mut headers = BTreeMap::new();
+                    if let Some(all) = message.headers() {
+                        for header in all.iter() {
+                            let value = header
+                                .value
+                                .map(|v| String::from_utf8_lossy(v).into_owned())
+                                .unwrap_or_default();
+                            headers.insert(header.key.to_string(), value);
+                        }
+                    }
+                    return Some(Received {
+                        key: String::from_utf8_lossy(message.key().unwrap_or_default())
+                            .into_owned(),
+                        headers,
+                        payload: serde_json::from_slice(message.payload().unwrap_or_default())
+                            .unwrap_or(serde_json::Value::Null),
+                    });
+                }
+                Some(Err(error)) => eprintln!("while reading {topic}: {error}"),
+                None => {}
+            }
+        }
+        None
+    }
+}
+
+/// Polls `check` until it holds or `wait` passes.
+fn eventually(wait: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + wait;
+    while Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    false
+}
+
+#[test]
+fn payments_service_relays_events_and_applies_change_events_through_kafka() {
+    let Some(server) = server_env("CARVE_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let Some(bootstrap) = server_env("CARVE_TEST_KAFKA_BOOTSTRAP") else {
+        return;
+    };
+    let run = unique("k");
+    let events_topic = format!("{run}.payments.events.v1");
+    let changelog_topic = format!("{run}.payments.changelog.v1");
+    kafka::create_topics(&bootstrap, &[&events_topic, &changelog_topic]);
+
+    let db = Database::create(&server, "kafka");
+    let service = Service::start(
+        "payments",
+        &[
+            ("DATABASE_URL", db.url()),
+            ("KAFKA_BOOTSTRAP_SERVERS", bootstrap.clone()),
+            ("KAFKA_GROUP_ID", format!("{run}-read-model")),
+            ("RELAY_ENABLED", "true".into()),
+            ("RELAY_POLL_INTERVAL_MS", "200".into()),
+            ("CDC_CONSUMER_ENABLED", "true".into()),
+            ("PAYMENT_EVENTS_TOPIC", events_topic.clone()),
+            ("PAYMENT_CHANGELOG_TOPIC", changelog_topic.clone()),
+        ],
+    );
+    let (status, ready) = service.request("GET", "/readyz", None);
+    assert_eq!(status, 200, "{ready}");
+
+    // The relay: POST → outbox → events topic, then the row leaves the outbox.
+    let id = "7a2b0c9e-0000-4000-8000-000000000010";
+    let posted = payment(id, "stripe");
+    let (status, body) = service.request("POST", "/payments", Some(&posted));
+    assert_eq!(status, 201, "{body}");
+    let received = kafka::first_message(&bootstrap, &events_topic, Duration::from_secs(30))
+        .unwrap_or_else(|| panic!("no event on {events_topic}:\n{}", service.log()));
+    eprintln!("received from {events_topic}: {received:?}");
+    assert_eq!(received.key, id);
+    assert_eq!(
+        received.headers.get("type").map(String::as_str),
+        Some("PaymentCreated")
+    );
+    let header_id = received.headers.get("id").cloned().unwrap_or_default();
+    assert!(uuid_like(&header_id), "id header {header_id:?}");
+    assert_eq!(received.payload, posted);
+    let drained = eventually(Duration::from_secs(15), || {
+        db.with(async |conn| count(conn, OUTBOX_ROWS, id).await) == 0
+    });
+    assert!(drained, "the relay left the published row in the outbox");
+
+    // The change consumer: a Debezium create (with the schema wrapper), then
+    // a delete (without it), as the monolith's connector would send them.
+    let from_monolith = "7a2b0c9e-0000-4000-8000-000000000020";
+    let mut after = payment(from_monolith, "paypal");
+    after["created_at"] = json!("2024-05-02T08:30:00.000000Z");
+    let create = json!({"schema": {"type": "struct"}, "payload": {
+        "before": null, "after": after, "op": "c", "ts_ms": 1714638600000i64,
+        "source": {"table": "payments"}}});
+    kafka::produce(
+        &bootstrap,
+        &changelog_topic,
+        from_monolith,
+        &create.to_string(),
+    );
+    let applied = eventually(Duration::from_secs(40), || {
+        db.with(async |conn| count(conn, PAYMENT_ROWS, from_monolith).await) == 1
+    });
+    assert!(
+        applied,
+        "the change event was not applied:\n{}",
+        service.log()
+    );
+    let provider: String = db.with(async |conn| {
+        sqlx::query("SELECT provider FROM payments WHERE id::text = $1")
+            .bind(from_monolith)
+            .fetch_one(conn)
+            .await
+            .unwrap()
+            .get(0)
+    });
+    assert_eq!(provider, "paypal");
+    let delete = json!({"before": {"id": from_monolith}, "after": null, "op": "d"});
+    kafka::produce(
+        &bootstrap,
+        &changelog_topic,
+        from_monolith,
+        &delete.to_string(),
+    );
+    let deleted = eventually(Duration::from_secs(30), || {
+        db.with(async |conn| count(conn, PAYMENT_ROWS, from_monolith).await) == 0
+    });
+    assert!(
+        deleted,
+        "the delete event was not applied:\n{}",
+        service.log()
+    );
+    drop(service);
+}
+
+fn uuid_like(text: &str) -> bool {
+    text.len() == 36 && text.chars().filter(|c| *c == '-').count() == 4
+}
