@@ -18,14 +18,20 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// A scratch copy of fixtures/shop with a plan written by `analyze`.
-fn shop_with_plan() -> (tempfile::TempDir, PathBuf) {
+/// A scratch copy of fixtures/shop, with its hand-reviewed plan.
+fn shop_copy() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let shop = dir.path().join("shop");
     copy_dir(&common::fixtures_dir().join("shop"), &shop);
+    (dir, shop)
+}
+
+/// A scratch copy of fixtures/shop with a plan freshly written by `analyze`.
+fn shop_with_plan() -> (tempfile::TempDir, PathBuf) {
+    let (dir, shop) = shop_copy();
     let output = carve()
         .current_dir(&shop)
-        .args(["analyze", ".", "--write-plan", "carve.toml"])
+        .args(["analyze", ".", "--write-plan", "carve.toml", "--force"])
         .output()
         .unwrap();
     assert!(
@@ -160,15 +166,17 @@ fn a_bad_answer_saves_nothing() {
 }
 
 #[test]
-fn check_names_the_file_and_line_of_a_new_crossing() {
-    let (_dir, shop) = shop_with_plan();
+fn check_passes_on_the_shop_and_names_the_file_and_line_of_a_new_crossing() {
+    let (_dir, shop) = shop_copy();
     let baseline = carve()
         .current_dir(&shop)
         .args(["check", "--format", "json"])
         .output()
         .unwrap();
     let before: serde_json::Value = serde_json::from_slice(&baseline.stdout).unwrap();
+    assert_eq!(baseline.status.code(), Some(0), "{before}");
     let count_before = before["violations"].as_array().unwrap().len();
+    assert_eq!(count_before, 0);
     // The payments data layer starts writing the catalog's products table.
     let file = shop.join("crates/shop-db/src/payments.rs");
     let mut code = std::fs::read_to_string(&file).unwrap();
@@ -183,7 +191,7 @@ fn check_names_the_file_and_line_of_a_new_crossing() {
     assert_eq!(output.status.code(), Some(1));
     let after: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let violations = after["violations"].as_array().unwrap();
-    assert!(violations.len() > count_before);
+    assert_eq!(violations.len(), 1, "{violations:?}");
     let new = violations
         .iter()
         .find(|v| {

@@ -1,10 +1,12 @@
 //! `carve check`'s rules: the code, as analyzed now, against the plan.
 //!
 //! A module may read and write its own service's tables, and read tables the
-//! plan shares; anything else crosses a planned boundary.
+//! plan shares; any other query it runs itself crosses a planned boundary.
+//! Calling the owner's code is the seam the extraction turns into an API
+//! call or an event, so an access through a call is judged where the query is.
 
 use super::model::Plan;
-use crate::model::{AccessMode, Codebase, Schema, SourceLocation};
+use crate::model::{AccessMode, AccessVia, Codebase, Schema, SourceLocation};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -74,12 +76,13 @@ pub fn check(plan: &Plan, schema: &Schema, code: &Codebase) -> Vec<Violation> {
     }
     for module in &code.modules {
         let Some(service) = module_service.get(module.name.as_str()) else {
-            // Modules that touch no table may stay in the monolith's shell.
-            if !module.accesses.is_empty() {
+            // Modules that run no query themselves (routers, job schedulers
+            // that call into services) may stay in the monolith's shell.
+            if module.accesses.iter().any(|a| a.via == AccessVia::Direct) {
                 violations.push(Violation {
                     kind: ViolationKind::UnassignedModule,
                     message: format!(
-                        "module `{}` accesses tables but belongs to no service; add it to one",
+                        "module `{}` queries tables but belongs to no service; add it to one",
                         module.name
                     ),
                     module: Some(module.name.clone()),
@@ -92,7 +95,13 @@ pub fn check(plan: &Plan, schema: &Schema, code: &Codebase) -> Vec<Violation> {
             }
             continue;
         };
-        for access in &module.accesses {
+        // Only the queries a module runs itself: an access through a call
+        // lands on the module that runs the query, and is checked there.
+        for access in module
+            .accesses
+            .iter()
+            .filter(|a| a.via == AccessVia::Direct)
+        {
             let Some(table_owner) = owner.get(access.table.as_str()) else {
                 continue;
             };
