@@ -248,3 +248,30 @@ fn bad_plans_exit_2_with_line_and_column() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("is defined twice"));
 }
+
+#[test]
+fn the_bundled_shop_is_carved_catalog_first() {
+    let output = carve()
+        .args(["analyze", "--format", "json"])
+        .arg(common::fixtures_dir().join("shop"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let first = &report["order"][0];
+    assert_eq!(first["depends_on"], serde_json::json!([]), "{first}");
+    let service = report["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == first["service"])
+        .unwrap();
+    let tables: Vec<&str> = service["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(tables.contains(&"products"), "{tables:?}");
+    assert!(tables.contains(&"categories"), "{tables:?}");
+}

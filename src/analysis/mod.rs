@@ -312,7 +312,14 @@ fn service_dependencies(
             continue;
         };
         let mut seen: BTreeSet<(usize, AccessMode)> = BTreeSet::new();
-        for access in &module.accesses {
+        // The queries a module runs itself: a call into another service's
+        // code is the seam extraction turns into an API call or an event,
+        // and counting it too would make every orchestrating module a cycle.
+        for access in module
+            .accesses
+            .iter()
+            .filter(|a| a.via == AccessVia::Direct)
+        {
             let Some(t) = tables.find(&access.table) else {
                 continue;
             };

@@ -1,7 +1,8 @@
 //! The extraction order: which service to carve out of the monolith first.
 //!
-//! Service S depends on T when S's code reads or writes T's tables or S's
-//! tables reference T's by foreign key. A service goes after every service
+//! Service S depends on T when S's code queries T's tables itself (a call
+//! into T's code is the seam extraction turns into an API call or event) or
+//! S's tables reference T's by foreign key. A service goes after every service
 //! it depends on, so the first ones depend on nothing still in the
 //! monolith (in a shop, the catalog). Services that depend on each other
 //! form a strongly connected component; each such cycle is reported with

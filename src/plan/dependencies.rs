@@ -1,11 +1,11 @@
 //! Which planned service depends on which, under the plan's ownership: the
 //! same evidence the analysis orders by (declared foreign keys between their
-//! tables, and their modules' reads and writes of each other's tables), so a
+//! tables, and the queries their modules run on each other's tables), so a
 //! plan written from a proposal validates against the order it came with.
 
 use super::model::Plan;
 use crate::analysis::order::Evidence;
-use crate::model::{AccessMode, Codebase, Schema};
+use crate::model::{AccessMode, AccessVia, Codebase, Schema};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `(service, depends_on)` → the evidence for it.
@@ -44,7 +44,11 @@ pub fn plan_dependencies(
             continue;
         };
         let mut seen: BTreeSet<(&str, AccessMode)> = BTreeSet::new();
-        for access in &module.accesses {
+        for access in module
+            .accesses
+            .iter()
+            .filter(|a| a.via == AccessVia::Direct)
+        {
             let Some(&to) = owner.get(access.table.as_str()) else {
                 continue;
             };
