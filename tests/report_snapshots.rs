@@ -1,0 +1,50 @@
+//! One snapshot per output format of `carve analyze` on the bundled shop:
+//! any change to what users see shows up as a reviewed diff.
+
+mod common;
+
+use assert_cmd::Command;
+
+fn analyze(format: &str) -> String {
+    let output = Command::cargo_bin("carve")
+        .unwrap()
+        .current_dir(common::fixtures_dir().join("shop"))
+        .env("NO_COLOR", "1")
+        .args(["analyze", ".", "--format", format])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn human() {
+    insta::assert_snapshot!(analyze("human"));
+}
+
+#[test]
+fn json() {
+    let text = analyze("json");
+    // The snapshot is only worth as much as the JSON is valid.
+    serde_json::from_str::<serde_json::Value>(&text).unwrap();
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn markdown() {
+    insta::assert_snapshot!(analyze("markdown"));
+}
+
+#[test]
+fn dot() {
+    insta::assert_snapshot!(analyze("dot"));
+}
+
+#[test]
+fn mermaid() {
+    insta::assert_snapshot!(analyze("mermaid"));
+}
