@@ -4,27 +4,9 @@
 mod common;
 
 use assert_cmd::Command;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// A scratch copy of fixtures/shop, with its hand-reviewed plan.
-fn shop_copy() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let shop = dir.path().join("shop");
-    copy_dir(&common::fixtures_dir().join("shop"), &shop);
-    (dir, shop)
-}
+use common::shop_copy;
 
 /// A scratch copy of fixtures/shop with a plan freshly written by `analyze`.
 fn shop_with_plan() -> (tempfile::TempDir, PathBuf) {

@@ -5,31 +5,14 @@ mod common;
 
 use expectrl::session::OsSession as Session;
 use expectrl::{Eof, Expect};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 const DOWN: &str = "\x1b[B";
 const ENTER: &str = "\r";
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-fn shop_copy() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let shop = dir.path().join("shop");
-    copy_dir(&common::fixtures_dir().join("shop"), &shop);
-    (dir, shop)
-}
+use common::shop_copy;
 
 fn wizard(shop: &Path) -> Session {
     let mut command = Command::new(env!("CARGO_BIN_EXE_carve"));

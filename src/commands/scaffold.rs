@@ -6,10 +6,10 @@ use super::monolith;
 use crate::cli::{ScaffoldArgs, ScaffoldCommand, ScaffoldOutput, ScaffoldServiceArgs};
 use crate::exit::ExitStatus;
 use crate::ingest::{load_schema, SchemaRequest};
+use crate::plan::dependencies::{dependency_pairs, plan_dependencies};
 use crate::plan::load::load_plan;
 use crate::plan::validate::{service_name_problem, validate, PlanContext};
 use crate::printer::Printer;
-use crate::scaffold::dependencies::service_dependencies;
 use crate::scaffold::render_all;
 use crate::scaffold::spec::{ScaffoldSpec, ServiceSpec};
 use crate::scaffold::templates::Templates;
@@ -73,7 +73,7 @@ fn plan_spec(args: &ScaffoldArgs) -> Result<ScaffoldSpec, Failure> {
             Some("fix the plan (`carve plan` helps), then scaffold again".into()),
         ));
     }
-    let dependencies = service_dependencies(&loaded.plan, schema, &monolith.code);
+    let dependencies = dependency_pairs(&plan_dependencies(&loaded.plan, schema, &monolith.code));
     ScaffoldSpec::from_plan(&loaded.plan, schema, &dependencies).map_err(|e| {
         (
             format!("{}: {e}", loaded.file),

@@ -7,7 +7,6 @@ pub mod asyncapi;
 pub mod cdc_prerequisites;
 pub mod compose;
 pub mod connectors;
-pub mod dependencies;
 pub mod event_schemas;
 pub mod runbooks;
 pub mod service;
