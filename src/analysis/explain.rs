@@ -311,12 +311,28 @@ impl<'a> Explainer<'a> {
                     cx.names[service]
                 )
             }
-            Placement::Dependencies { via } => format!(
-                "touches no table itself; follows the modules it uses: {}",
-                via.join(", ")
+            Placement::Name { word } => format!(
+                "reaches {}'s tables and its path names that service's data layer (\"{word}\")",
+                cx.names[service.expect("placed")]
+            ),
+            Placement::Dependencies { via } => {
+                let own = if self.module(m).accesses.is_empty() {
+                    "touches no table itself"
+                } else {
+                    "touches several services' tables without a majority"
+                };
+                format!("{own}; follows the modules it uses: {}", via.join(", "))
+            }
+            Placement::Spread { tier, services } => format!(
+                "{} tables of {services} services without a majority, and the modules it uses \
+                 name no single service: stays in the monolith (a report, a job runner or a \
+                 router serving several services)",
+                TIER_NAMES[*tier]
             ),
             Placement::Unplaced => {
-                "touches no table and uses no placed module: stays in the monolith".to_string()
+                "touches no table, and the modules it uses name no single service: stays in the \
+                 monolith"
+                    .to_string()
             }
         }
     }

@@ -9,7 +9,9 @@
 //! 2. `partition`: Leiden (or Louvain) communities at resolution 1; hubs
 //!    placed with most of their links; tables without links attached by
 //!    schema or name; services too small to stand alone folded into their
-//!    neighbor; or, with `--services K`, exactly K services.
+//!    neighbor; services holding several of the data layer's write
+//!    families split along them; or, with `--services K`, exactly K
+//!    services.
 //! 3. `naming`, `ownership` (modules follow the tables they write; modules
 //!    touching no table follow their dependencies, else stay in the
 //!    monolith and are listed in no service), `order` (extraction steps and
@@ -22,6 +24,7 @@
 mod agreement;
 pub mod cluster;
 mod explain;
+mod families;
 mod graph;
 mod hubs;
 mod infer;
@@ -102,6 +105,7 @@ pub fn propose(schema: &Schema, code: &Codebase, options: &AnalysisOptions) -> P
         options.algorithm,
         options.services,
         &writes,
+        &families::unit_families(&tables, code),
     );
 
     // Centrality: weighted degree inside the service.
@@ -147,10 +151,19 @@ pub fn propose(schema: &Schema, code: &Codebase, options: &AnalysisOptions) -> P
             sorted
         })
         .collect();
+    // Modules whose own writes all land in one service: its data layer.
+    let mut writers: Vec<Vec<&str>> = vec![Vec::new(); part.count];
+    for (module, written) in code.modules.iter().zip(&writes) {
+        let services: BTreeSet<usize> = written.iter().map(|&u| part.of_unit[u]).collect();
+        if let (1, Some(&s)) = (services.len(), services.first()) {
+            writers[s].push(module.name.as_str());
+        }
+    }
     let inputs: Vec<naming::NamingInput> = (0..part.count)
         .map(|s| naming::NamingInput {
             tables: members[s].iter().map(|&t| tables.name(t)).collect(),
             central: central[s].iter().map(|&t| tables.name(t)).collect(),
+            writers: std::mem::take(&mut writers[s]),
         })
         .collect();
     let raw_names = naming::name_services(&inputs, schema.dialect.default_schema());

@@ -1,9 +1,11 @@
 //! From the table graph to services: detect communities, place hubs with
 //! most of their links, attach tables without any link, fold services too
-//! small to stand alone, and, when asked for K services, tune the
+//! small to stand alone, split services holding several of the data
+//! layer's write families, and, when asked for K services, tune the
 //! resolution and then merge or split until there are K.
 
 use super::cluster::{self, Algorithm, Network};
+use super::families;
 use super::graph::{unit_schema, SignalGraph};
 use super::hubs;
 use super::tables::Tables;
@@ -49,6 +51,8 @@ struct Context<'a, 't> {
     algorithm: Algorithm,
     /// The units each module writes directly.
     module_writes: &'t [BTreeSet<usize>],
+    /// The data layer's write family of each unit.
+    families: &'t [Option<Vec<String>>],
     /// Whether small services are folded (not when a count is asked for).
     fold: bool,
 }
@@ -62,6 +66,7 @@ pub(crate) fn partition(
     algorithm: Algorithm,
     services: Option<usize>,
     module_writes: &[BTreeSet<usize>],
+    families: &[Option<Vec<String>>],
 ) -> Partition {
     let hubs = hubs::detect(graph);
     let network = Network::from_graph(&graph.to_petgraph());
@@ -79,6 +84,7 @@ pub(crate) fn partition(
         isolated,
         algorithm,
         module_writes,
+        families,
         fold: services.is_none(),
     };
     let mut of_unit = match services {
@@ -130,8 +136,21 @@ impl Context<'_, '_> {
         renumber(&mut labels);
         if self.fold {
             self.fold_small(&mut labels);
+            families::split_by_families(
+                &mut labels,
+                self.graph,
+                self.tables,
+                self.families,
+                self.tiny_size(),
+            );
         }
         labels
+    }
+
+    /// Services smaller than this are too small to extract on their own.
+    fn tiny_size(&self) -> usize {
+        let tables = self.tables.tables.len() as f64;
+        ((tables * TINY_SHARE).ceil() as usize).clamp(2, TINY_MAX)
     }
 
     fn sizes(&self, labels: &[usize]) -> Vec<usize> {
@@ -205,7 +224,7 @@ impl Context<'_, '_> {
     /// outside stay as they are.
     fn fold_small(&self, labels: &mut [usize]) {
         let tables = self.tables.tables.len() as f64;
-        let tiny = ((tables * TINY_SHARE).ceil() as usize).clamp(2, TINY_MAX);
+        let tiny = self.tiny_size();
         let satellite = ((tables * SATELLITE_SHARE).ceil() as usize).min(SATELLITE_MAX);
         loop {
             let c = count(labels);

@@ -40,6 +40,62 @@ pub(crate) fn words(name: &str) -> Vec<String> {
     out
 }
 
+/// Module path words too common to name a domain: layers, roles and
+/// containers (singular; plurals are matched through [`singular`]).
+const GENERIC_MODULE_WORDS: &[&str] = &[
+    "admin",
+    "api",
+    "app",
+    "common",
+    "controller",
+    "core",
+    "crud",
+    "dao",
+    "data",
+    "database",
+    "db",
+    "domain",
+    "entity",
+    "handler",
+    "http",
+    "internal",
+    "job",
+    "lib",
+    "main",
+    "mod",
+    "model",
+    "persistence",
+    "query",
+    "repo",
+    "repository",
+    "rest",
+    "route",
+    "schema",
+    "server",
+    "service",
+    "sql",
+    "src",
+    "storage",
+    "store",
+    "task",
+    "util",
+    "web",
+    "worker",
+];
+
+/// The words of a module path that can name a domain, as written
+/// (lower-case): every segment but the crate root, split into words,
+/// without generic ones and words under three letters
+/// (`shop_worker::jobs::expire_orders` → `expire`, `orders`).
+pub(crate) fn module_words(module: &str) -> Vec<String> {
+    module
+        .split("::")
+        .skip(1)
+        .flat_map(words)
+        .filter(|w| w.len() >= 3 && !GENERIC_MODULE_WORDS.contains(&singular(w).as_str()))
+        .collect()
+}
+
 /// Irregular plurals seen in schemas, as (singular, plural).
 const IRREGULAR: &[(&str, &str)] = &[
     ("person", "people"),

@@ -177,9 +177,8 @@ pub fn singular(word: &str) -> String {
         || lower.ends_with("xes")
         || lower.ends_with("ches")
         || lower.ends_with("shes")
+        || lower.ends_with("uses")
     {
-        cut(2, "")
-    } else if lower.ends_with("uses") {
         cut(2, "")
     } else if lower.ends_with('s')
         && !lower.ends_with("ss")

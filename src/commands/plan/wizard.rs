@@ -313,7 +313,7 @@ impl Wizard<'_> {
         ];
         let s = Select::with_theme(&self.theme)
             .with_prompt("How do the others read it?")
-            .items(&strategies)
+            .items(strategies)
             .default(0)
             .interact_on(&self.term)?;
         Ok(Some(Action::Share {
@@ -460,7 +460,7 @@ impl Wizard<'_> {
         let options = ["Save, then quit", "Quit without saving", "Keep working"];
         let choice = Select::with_theme(&self.theme)
             .with_prompt("The plan has unsaved changes")
-            .items(&options)
+            .items(options)
             .default(0)
             .interact_on(&self.term)?;
         match choice {
