@@ -106,3 +106,21 @@ fn shop_modules_land_in_their_area_and_reporting_code_stays_behind() {
         assert_eq!(placed[router], "", "{router}");
     }
 }
+
+#[test]
+fn the_summary_counts_the_data_layer_and_what_reaches_past_it() {
+    let shop = common::fixtures_dir().join("shop");
+    let output = Command::new(env!("CARGO_BIN_EXE_carve"))
+        .arg("analyze")
+        .arg(&shop)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run carve");
+    let text = String::from_utf8_lossy(&output.stdout);
+    // shop_db's twelve query modules, plus the GDPR export and the report
+    // queries that other modules call; every table is used from outside.
+    assert!(
+        text.contains("data layer: 14 modules; 16 of 16 tables reached from outside it"),
+        "{text}"
+    );
+}

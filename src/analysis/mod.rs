@@ -23,6 +23,7 @@
 
 mod agreement;
 pub mod cluster;
+mod data_layer;
 mod explain;
 mod families;
 mod graph;
@@ -42,6 +43,7 @@ pub use agreement::{
     adjusted_mutual_information, adjusted_rand_index, agreement, mojo_distance, mojo_fm,
 };
 pub use cluster::Algorithm;
+pub use data_layer::{reach as data_layer_reach, DataLayerReach};
 pub use infer::inferred_foreign_keys;
 pub use signals::{ParseSignalError, Signal};
 pub use truth::{read_truth, Truth, TruthError};

@@ -134,6 +134,14 @@ pub fn render(report: &AnalyzeReport<'_>, color: bool) -> String {
             code.modules.len(),
             with_access
         );
+        if with_access > 0 {
+            let reach = crate::analysis::data_layer_reach(schema, code);
+            let _ = writeln!(
+                out,
+                "  data layer: {} modules; {} of {} tables reached from outside it",
+                reach.data_layer_modules, reach.reached_from_outside, reach.tables
+            );
+        }
     }
     if let Some(proposal) = report.proposal {
         render_proposal(&mut out, report, proposal, &s);
