@@ -257,3 +257,35 @@ fn the_bundled_shop_is_carved_catalog_first() {
     assert!(tables.contains(&"products"), "{tables:?}");
     assert!(tables.contains(&"categories"), "{tables:?}");
 }
+
+#[test]
+fn check_leaves_a_table_without_an_owner_in_the_monolith_but_refuses_an_unknown_one() {
+    let (_dir, shop) = shop_copy();
+    let plan = shop.join("carve.toml");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    // warehouses is not carved out yet: it stays in the monolith.
+    let unowned = text.replace("\"stock_movements\", \"warehouses\"", "\"stock_movements\"");
+    assert_ne!(
+        unowned, text,
+        "the plan lists warehouses where the test expects"
+    );
+    std::fs::write(&plan, &unowned).unwrap();
+    let output = carve()
+        .current_dir(&shop)
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("no owner"), "{stderr}");
+
+    // A table the schema lacks is still a broken plan.
+    std::fs::write(
+        &plan,
+        unowned.replace("\"stock_movements\"", "\"stock_moves\""),
+    )
+    .unwrap();
+    let output = carve().current_dir(&shop).args(["check"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("stock_moves"));
+}

@@ -3,7 +3,10 @@
 
 use crate::ingest::{self, load_schema, LoadedSchema, SchemaRequest};
 use crate::model::{Codebase, Dialect};
+use crate::plan::load::{load_plan, LoadedPlan};
 use crate::plan::model::Plan;
+use crate::plan::validate::{validate, PlanContext};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 pub(crate) struct Monolith {
@@ -57,4 +60,68 @@ pub(crate) fn load(root: &Path, plan: Option<&Plan>) -> Result<Monolith, ingest:
     let (code, diagnostics) = ingest::rust::read_codebase(&absolute, &schema.schema);
     schema.diagnostics.extend(diagnostics);
     Ok(Monolith { schema, code })
+}
+
+/// A plan and the monolith it speaks of, checked against each other.
+pub(crate) struct Planned {
+    pub loaded: LoadedPlan,
+    pub monolith: Monolith,
+}
+
+/// Why a plan could not be used, with what to do about it.
+pub(crate) struct PlannedFailure {
+    /// One line per problem.
+    pub problems: Vec<String>,
+    pub help: &'static str,
+}
+
+/// Loads the plan at `plan_path` and the monolith it speaks of (PATH, else
+/// the plan's directory), and checks the plan against it. Tables the plan
+/// gives no owner stay in the monolith: `check` and `scaffold` accept
+/// them; anything else wrong is a failure.
+pub(crate) fn load_planned(
+    plan_path: &Path,
+    path: Option<&Path>,
+) -> Result<Planned, PlannedFailure> {
+    let loaded = load_plan(plan_path).map_err(|e| PlannedFailure {
+        problems: vec![e.to_string()],
+        help: "fix the plan, or write one with `carve analyze --write-plan carve.toml`",
+    })?;
+    let root = root_for(path, plan_path);
+    let monolith = load(&root, Some(&loaded.plan)).map_err(|e| PlannedFailure {
+        problems: vec![e.to_string()],
+        help: e.help(),
+    })?;
+    let tables: BTreeSet<String> = monolith
+        .schema
+        .schema
+        .tables
+        .iter()
+        .map(|t| t.name.clone())
+        .collect();
+    let modules: BTreeSet<String> = monolith
+        .code
+        .modules
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
+    let problems: Vec<String> = validate(
+        &loaded,
+        &PlanContext {
+            tables: &tables,
+            modules: Some(&modules),
+            dependencies: &[],
+            every_table_owned: false,
+        },
+    )
+    .iter()
+    .map(ToString::to_string)
+    .collect();
+    if !problems.is_empty() {
+        return Err(PlannedFailure {
+            problems,
+            help: "the plan does not match the monolith; fix it (`carve plan` helps) and run again",
+        });
+    }
+    Ok(Planned { loaded, monolith })
 }

@@ -2,19 +2,17 @@
 //! monolith's schema, rendered into every artifact, written under `--out`.
 //! Exit 2 for a bad plan, name, template or a write that would clobber.
 
-use super::monolith;
+use super::monolith::{self, Planned};
 use crate::cli::{ScaffoldArgs, ScaffoldCommand, ScaffoldOutput, ScaffoldServiceArgs};
 use crate::exit::ExitStatus;
 use crate::ingest::{load_schema, SchemaRequest};
 use crate::plan::dependencies::{dependency_pairs, plan_dependencies};
-use crate::plan::load::load_plan;
-use crate::plan::validate::{service_name_problem, validate, PlanContext};
+use crate::plan::validate::service_name_problem;
 use crate::printer::Printer;
 use crate::scaffold::render_all;
 use crate::scaffold::spec::{ScaffoldSpec, ServiceSpec};
 use crate::scaffold::templates::Templates;
 use crate::scaffold::writer::{write_files, WriteOptions, WriteReport};
-use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -36,43 +34,9 @@ pub fn run(args: &ScaffoldArgs, printer: &Printer) -> ExitStatus {
 type Failure = (String, Option<String>);
 
 fn plan_spec(args: &ScaffoldArgs) -> Result<ScaffoldSpec, Failure> {
-    let loaded = load_plan(&args.plan).map_err(|e| {
-        (
-            e.to_string(),
-            Some("fix the plan, or write one with `carve analyze --write-plan carve.toml`".into()),
-        )
-    })?;
-    let root = monolith::root_for(args.path.as_deref(), &args.plan);
-    let monolith = monolith::load(&root, Some(&loaded.plan))
-        .map_err(|e| (e.to_string(), Some(e.help().to_string())))?;
+    let Planned { loaded, monolith } = monolith::load_planned(&args.plan, args.path.as_deref())
+        .map_err(|f| (f.problems.join("\n"), Some(f.help.to_string())))?;
     let schema = &monolith.schema.schema;
-    let tables: BTreeSet<String> = schema.tables.iter().map(|t| t.name.clone()).collect();
-    let modules: BTreeSet<String> = monolith
-        .code
-        .modules
-        .iter()
-        .map(|m| m.name.clone())
-        .collect();
-    // Tables left without an owner stay in the monolith; everything else
-    // must be right before files are generated from it.
-    let problems: Vec<String> = validate(
-        &loaded,
-        &PlanContext {
-            tables: &tables,
-            modules: Some(&modules),
-            dependencies: &[],
-        },
-    )
-    .into_iter()
-    .filter(|p| !p.message.contains("have no owner"))
-    .map(|p| p.to_string())
-    .collect();
-    if !problems.is_empty() {
-        return Err((
-            problems.join("\n"),
-            Some("fix the plan (`carve plan` helps), then scaffold again".into()),
-        ));
-    }
     let dependencies = dependency_pairs(&plan_dependencies(&loaded.plan, schema, &monolith.code));
     ScaffoldSpec::from_plan(&loaded.plan, schema, &dependencies).map_err(|e| {
         (

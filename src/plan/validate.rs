@@ -12,6 +12,10 @@ pub struct PlanContext<'a> {
     pub modules: Option<&'a BTreeSet<String>>,
     /// `(service, depends_on)` pairs under this plan's ownership.
     pub dependencies: &'a [(String, String)],
+    /// Whether a table without an owner is an error. Editing a plan wants
+    /// every table placed; `check` and `scaffold` leave unowned tables in
+    /// the monolith.
+    pub every_table_owned: bool,
 }
 
 /// Why a service name is unusable, if it is: it must work as a directory, a
@@ -132,7 +136,7 @@ pub fn validate(loaded: &LoadedPlan, context: &PlanContext<'_>) -> Vec<PlanError
         .iter()
         .filter(|t| !owners.contains_key(t.as_str()))
         .collect();
-    if !missing.is_empty() {
+    if context.every_table_owned && !missing.is_empty() {
         let shown: Vec<&str> = missing.iter().take(10).map(|s| s.as_str()).collect();
         problems.push(loaded.error_at(
             0..0,
@@ -256,6 +260,7 @@ tables = ["ghosts"]
                 tables: &tables,
                 modules: None,
                 dependencies: &deps,
+                every_table_owned: true,
             },
         );
         let text: Vec<String> = problems

@@ -224,6 +224,7 @@ impl PlanSession {
             tables: &self.tables,
             modules: Some(&self.modules),
             dependencies: &[],
+            every_table_owned: true,
         };
         let errors = validate(&loaded, &context);
         let evidence = plan_dependencies(
