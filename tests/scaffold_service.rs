@@ -580,7 +580,13 @@ mod kafka {
             .collect();
         let results = super::runtime()
             .block_on(admin.create_topics(&new, &AdminOptions::new()))
-            .expect("the broker answers CreateTopics");
+            .unwrap_or_else(|error| {
+                panic!(
+                    "no Kafka-protocol broker answered CreateTopics at {bootstrap} \
+                     (CARVE_TEST_KAFKA_BOOTSTRAP): {error}; start one (`.ci/run` starts \
+                     `tansu broker` on 127.0.0.1:19092) or unset the variable to skip"
+                )
+            });
         for result in results {
             if let Err((topic, error)) = result {
                 panic!("cannot create topic {topic}: {error}");
