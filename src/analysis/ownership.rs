@@ -12,7 +12,8 @@
 
 use super::tables::Tables;
 use crate::model::{AccessMode, AccessVia, Codebase};
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 /// How a module was placed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +96,7 @@ pub(crate) fn place_modules(
             )
         })
         .collect();
-    let index: HashMap<&str, usize> = code
+    let index: FxHashMap<&str, usize> = code
         .modules
         .iter()
         .enumerate()

@@ -17,7 +17,7 @@ use super::syntax::{
 };
 use crate::model::{AccessMode, Diagnostic, Dialect};
 use proc_macro2::{TokenStream, TokenTree};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::{Path, PathBuf};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
@@ -148,8 +148,27 @@ const STD_ONLY_METHODS: &[&str] = &[
 
 /// First path segments of calls into std: no event is recorded.
 const STD_ROOTS: &[&str] = &[
-    "Some", "Ok", "Err", "Box", "Vec", "String", "Arc", "Rc", "Cell", "RefCell", "Mutex", "RwLock",
-    "HashMap", "HashSet", "BTreeMap", "BTreeSet", "VecDeque", "Option", "Result", "std", "core",
+    "Some",
+    "Ok",
+    "Err",
+    "Box",
+    "Vec",
+    "String",
+    "Arc",
+    "Rc",
+    "Cell",
+    "RefCell",
+    "Mutex",
+    "RwLock",
+    "FxHashMap",
+    "FxHashSet",
+    "BTreeMap",
+    "BTreeSet",
+    "VecDeque",
+    "Option",
+    "Result",
+    "std",
+    "core",
     "alloc",
 ];
 
@@ -196,13 +215,13 @@ enum PreRecv {
 struct Body {
     fact: FnFact,
     /// Tables whose DSL this body imports with `use …::dsl::*`.
-    dsl: HashSet<String>,
+    dsl: FxHashSet<String>,
     /// Bare table names (`posts`), kept when a DSL import covers them.
     bare: Vec<DirectAccess>,
     /// Call events by the position of the called name.
-    call_at: HashMap<(u32, u32), usize>,
+    call_at: FxHashMap<(u32, u32), usize>,
     /// Locals currently bound to a value of known origin.
-    typed: HashSet<String>,
+    typed: FxHashSet<String>,
     is_module: bool,
 }
 
@@ -218,10 +237,10 @@ impl Body {
                 accesses: Vec::new(),
                 events: Vec::new(),
             },
-            dsl: HashSet::new(),
+            dsl: FxHashSet::default(),
             bare: Vec::new(),
-            call_at: HashMap::new(),
-            typed: HashSet::new(),
+            call_at: FxHashMap::default(),
+            typed: FxHashSet::default(),
             is_module,
         }
     }
@@ -229,8 +248,8 @@ impl Body {
 
 struct ModuleState {
     facts: ModuleFacts,
-    deps: HashSet<Segs>,
-    dsl: HashSet<String>,
+    deps: FxHashSet<Segs>,
+    dsl: FxHashSet<String>,
     /// Bare names waiting for the module's imports to be known: the
     /// function index (`None` for the module's own level), the access, and
     /// whether the function's own imports already cover it.
@@ -319,8 +338,8 @@ impl<'c> Extractor<'c> {
                 rel_path,
                 ..ModuleFacts::default()
             },
-            deps: HashSet::new(),
-            dsl: HashSet::new(),
+            deps: FxHashSet::default(),
+            dsl: FxHashSet::default(),
             bare: Vec::new(),
         });
         self.mod_stack.push(self.modules.len() - 1);
