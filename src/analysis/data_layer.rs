@@ -10,7 +10,8 @@
 
 use super::tables::Tables;
 use crate::model::{AccessVia, Codebase, Schema};
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeSet;
 
 /// What [`reach`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +26,7 @@ pub struct DataLayerReach {
 
 pub fn reach(schema: &Schema, code: &Codebase) -> DataLayerReach {
     let tables = Tables::new(schema);
-    let index: HashMap<&str, usize> = code
+    let index: FxHashMap<&str, usize> = code
         .modules
         .iter()
         .enumerate()

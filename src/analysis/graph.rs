@@ -15,7 +15,8 @@ use super::tables::Tables;
 use super::words::{bare, compact, key, schema_of};
 use crate::model::{AccessMode, AccessVia, Codebase, ForeignKey, Schema};
 use petgraph::graph::{NodeIndex, UnGraph};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The first declared foreign key from one table to another.
 const FOREIGN_KEY: f64 = 1.0;
@@ -93,7 +94,7 @@ impl SignalGraph {
 /// order, so sums are repeatable.
 struct Builder<'t, 'a> {
     tables: &'t Tables<'a>,
-    weights: HashMap<(usize, usize), f64>,
+    weights: FxHashMap<(usize, usize), f64>,
     /// Pairs linked by direct evidence, for [`SignalGraph::degree`].
     direct: BTreeSet<(usize, usize)>,
 }
@@ -221,7 +222,7 @@ pub(crate) fn unit_schema<'a>(
 
 /// Scales each member of each group by how many groups it appears in.
 fn damp_groups(groups: &mut [BTreeMap<usize, f64>]) {
-    let mut appearances: HashMap<usize, usize> = HashMap::new();
+    let mut appearances: FxHashMap<usize, usize> = FxHashMap::default();
     for group in groups.iter().filter(|g| g.len() >= 2) {
         for &u in group.keys() {
             *appearances.entry(u).or_insert(0) += 1;
@@ -243,7 +244,7 @@ pub(crate) fn build(
 ) -> SignalGraph {
     let mut b = Builder {
         tables,
-        weights: HashMap::new(),
+        weights: FxHashMap::default(),
         direct: BTreeSet::new(),
     };
     let mut directed = BTreeMap::new();
@@ -355,7 +356,7 @@ fn add_written_together(b: &mut Builder, tables: &Tables, code: &Codebase) {
 
 /// A module depending on another links their tables weakly.
 fn add_dependencies(b: &mut Builder, code: &Codebase, touched: &[BTreeMap<usize, f64>]) {
-    let index: HashMap<&str, usize> = code
+    let index: FxHashMap<&str, usize> = code
         .modules
         .iter()
         .enumerate()

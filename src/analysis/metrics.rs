@@ -5,7 +5,8 @@ use super::cluster::{modularity, Network};
 use super::graph::{access_weight, SignalGraph};
 use super::tables::Tables;
 use crate::model::{Codebase, Metrics};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Services with fewer tables than this are "tiny" for [`Metrics::ned`].
 pub(crate) const NED_MIN_TABLES: usize = 2;
@@ -91,7 +92,7 @@ pub(crate) fn compute(inputs: &Inputs) -> Metrics {
             crossing += w;
         }
     }
-    let index: HashMap<&str, usize> = code
+    let index: FxHashMap<&str, usize> = code
         .modules
         .iter()
         .enumerate()

@@ -23,7 +23,8 @@
 use super::tables::Tables;
 use super::words::{module_words, singular};
 use crate::model::{AccessMode, AccessVia, Codebase};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How a module was placed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -222,7 +223,7 @@ fn by_name(
 /// Modules not placed by their tables follow the service more than half
 /// of their placed dependencies belong to, until nothing changes.
 fn follow_dependencies(code: &Codebase, out: &mut [(Option<usize>, Placement)], names: &[String]) {
-    let index: HashMap<&str, usize> = code
+    let index: FxHashMap<&str, usize> = code
         .modules
         .iter()
         .enumerate()

@@ -3,14 +3,15 @@
 //! they must land in the same service.
 
 use crate::model::{Schema, Table};
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 pub(crate) struct Tables<'a> {
     /// Sorted by name; a table's index is its position here.
     pub(crate) tables: Vec<&'a Table>,
-    index: HashMap<&'a str, usize>,
+    index: FxHashMap<&'a str, usize>,
     /// Lower-cased names, for references written in another case.
-    folded: HashMap<String, usize>,
+    folded: FxHashMap<String, usize>,
     /// The dialect's default schema: `public.orders` names `orders`.
     default_schema: Option<&'static str>,
     /// The unit of each table.
@@ -25,12 +26,12 @@ impl<'a> Tables<'a> {
         let mut tables: Vec<&Table> = schema.tables.iter().collect();
         tables.sort_by(|a, b| a.name.cmp(&b.name));
         tables.dedup_by(|a, b| a.name == b.name);
-        let index: HashMap<&str, usize> = tables
+        let index: FxHashMap<&str, usize> = tables
             .iter()
             .enumerate()
             .map(|(i, t)| (t.name.as_str(), i))
             .collect();
-        let mut folded = HashMap::new();
+        let mut folded = FxHashMap::default();
         for (i, t) in tables.iter().enumerate() {
             folded.entry(t.name.to_lowercase()).or_insert(i);
         }
@@ -65,7 +66,7 @@ impl<'a> Tables<'a> {
         }
         let mut unit_of = vec![0; tables.len()];
         let mut units: Vec<Vec<usize>> = Vec::new();
-        let mut unit_of_root: HashMap<usize, usize> = HashMap::new();
+        let mut unit_of_root: FxHashMap<usize, usize> = FxHashMap::default();
         for (i, slot) in unit_of.iter_mut().enumerate() {
             let root = find(&mut parent, i);
             let unit = *unit_of_root.entry(root).or_insert_with(|| {

@@ -12,6 +12,7 @@ pub mod sql;
 use crate::model::{Diagnostic, Dialect, Schema, Severity};
 use discover::{SchemaSource, SourceKind};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Where to read the schema from.
@@ -191,7 +192,13 @@ fn load_sources(
     where_: &str,
 ) -> Result<LoadedSchema, LoadError> {
     let files = read_all(&candidates, root);
-    let text_of = |path: &PathBuf| files.iter().find(|f| &f.path == path);
+    // Migration folders hold hundreds of files: look them up by path rather
+    // than by scanning the list for each (the first read of a path wins).
+    let mut by_path: HashMap<&Path, &ReadFile> = HashMap::with_capacity(files.len());
+    for file in &files {
+        by_path.entry(file.path.as_path()).or_insert(file);
+    }
+    let text_of = |path: &PathBuf| by_path.get(path.as_path()).copied();
     let dialect_of = |source: &SchemaSource| {
         let mut votes = sql::dialect::DialectVotes::default();
         votes.add_path_hint(&shown(&source.root, root));

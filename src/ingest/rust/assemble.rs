@@ -10,7 +10,8 @@ use super::resolve::{ModId, PathRes, Program};
 use super::workspace::{relative, Workspace};
 use crate::model::{Access, AccessMode, AccessVia, Codebase, CrateInfo, Module, SourceLocation};
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Evidence kept per access: enough to find it, not every call site.
@@ -69,7 +70,7 @@ pub fn assemble(root: &Path, workspace: &Workspace, mut records: Vec<ModuleRecor
         table_names.extend(l.accesses.iter().map(|a| a.table.as_str()));
     }
     let tables: Vec<String> = table_names.into_iter().map(str::to_string).collect();
-    let table_id: HashMap<&str, u32> = tables
+    let table_id: FxHashMap<&str, u32> = tables
         .iter()
         .enumerate()
         .map(|(i, t)| (t.as_str(), i as u32))

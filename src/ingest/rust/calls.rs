@@ -10,7 +10,7 @@ use super::facts::{DirectAccess, Event, FnKind, Recv};
 use super::resolve::{FnId, Program, Target};
 use crate::model::AccessMode;
 use rayon::prelude::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Method names std and common crates also define: `x.get()` is far more
 /// likely `HashMap::get` than the one workspace type with a `get`, so these
@@ -245,14 +245,14 @@ pub fn is_common(name: &str) -> bool {
 }
 
 /// The entity table of a module, for SeaORM accesses.
-pub type EntityTables = HashMap<u32, String>;
+pub type EntityTables = FxHashMap<u32, String>;
 
 struct FnResolver<'p> {
     program: &'p Program,
     entities: &'p EntityTables,
     module: u32,
     self_target: Option<Target>,
-    locals: HashMap<&'p str, Option<Target>>,
+    locals: FxHashMap<&'p str, Option<Target>>,
     call_results: Vec<Option<Target>>,
     links: Links,
 }
@@ -436,7 +436,7 @@ pub fn link_all(program: &Program, entities: &EntityTables) -> Vec<Links> {
                 entities,
                 module: f.module,
                 self_target: f.self_target,
-                locals: HashMap::new(),
+                locals: FxHashMap::default(),
                 call_results: Vec::new(),
                 links: Links::default(),
             };

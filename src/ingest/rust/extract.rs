@@ -12,12 +12,12 @@ use super::modules::child_file;
 use super::names::TableIndex;
 use super::sql_tables;
 use super::syntax::{
-    core_type, flatten_use, ident_str, impl_segs, is_camel, is_screaming, is_test_fn, is_test_only,
-    item_attrs, key_of, line_of, pat_binding, path_segs, peel, string_lit,
+    core_type, flatten_use, ident_in, ident_str, impl_segs, is_camel, is_screaming, is_test_fn,
+    is_test_only, item_attrs, key_of, line_of, pat_binding, path_segs, peel, string_lit,
 };
 use crate::model::{AccessMode, Diagnostic, Dialect};
 use proc_macro2::{TokenStream, TokenTree};
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::{Path, PathBuf};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
@@ -148,8 +148,27 @@ const STD_ONLY_METHODS: &[&str] = &[
 
 /// First path segments of calls into std: no event is recorded.
 const STD_ROOTS: &[&str] = &[
-    "Some", "Ok", "Err", "Box", "Vec", "String", "Arc", "Rc", "Cell", "RefCell", "Mutex", "RwLock",
-    "HashMap", "HashSet", "BTreeMap", "BTreeSet", "VecDeque", "Option", "Result", "std", "core",
+    "Some",
+    "Ok",
+    "Err",
+    "Box",
+    "Vec",
+    "String",
+    "Arc",
+    "Rc",
+    "Cell",
+    "RefCell",
+    "Mutex",
+    "RwLock",
+    "FxHashMap",
+    "FxHashSet",
+    "BTreeMap",
+    "BTreeSet",
+    "VecDeque",
+    "Option",
+    "Result",
+    "std",
+    "core",
     "alloc",
 ];
 
@@ -186,6 +205,18 @@ const SKIPPED_MACROS: &[&str] = &[
     "matches",
 ];
 
+/// How an expression-position macro's body is read.
+enum MacroKind {
+    /// Schema declarations, printing, logging: not read.
+    Skipped,
+    /// `query!`-style: the first string literal is SQL.
+    Query,
+    /// `format!`-style: the template may be SQL.
+    Format,
+    /// Anything else: read as expressions or statements if it parses.
+    Other,
+}
+
 /// What an expression's value is, before its calls have event numbers.
 enum PreRecv {
     Known(Recv),
@@ -196,13 +227,13 @@ enum PreRecv {
 struct Body {
     fact: FnFact,
     /// Tables whose DSL this body imports with `use …::dsl::*`.
-    dsl: HashSet<String>,
+    dsl: FxHashSet<String>,
     /// Bare table names (`posts`), kept when a DSL import covers them.
     bare: Vec<DirectAccess>,
     /// Call events by the position of the called name.
-    call_at: HashMap<(u32, u32), usize>,
+    call_at: FxHashMap<(u32, u32), usize>,
     /// Locals currently bound to a value of known origin.
-    typed: HashSet<String>,
+    typed: FxHashSet<String>,
     is_module: bool,
 }
 
@@ -218,10 +249,10 @@ impl Body {
                 accesses: Vec::new(),
                 events: Vec::new(),
             },
-            dsl: HashSet::new(),
+            dsl: FxHashSet::default(),
             bare: Vec::new(),
-            call_at: HashMap::new(),
-            typed: HashSet::new(),
+            call_at: FxHashMap::default(),
+            typed: FxHashSet::default(),
             is_module,
         }
     }
@@ -229,8 +260,8 @@ impl Body {
 
 struct ModuleState {
     facts: ModuleFacts,
-    deps: HashSet<Segs>,
-    dsl: HashSet<String>,
+    deps: FxHashSet<Segs>,
+    dsl: FxHashSet<String>,
     /// Bare names waiting for the module's imports to be known: the
     /// function index (`None` for the module's own level), the access, and
     /// whether the function's own imports already cover it.
@@ -250,6 +281,8 @@ struct Extractor<'c> {
     child_base: PathBuf,
     file_dir: PathBuf,
     macro_depth: u32,
+    /// Reused for names that are looked at and rarely kept (see [`ident_in`]).
+    scratch: String,
 }
 
 impl<'c> Extractor<'c> {
@@ -277,6 +310,7 @@ impl<'c> Extractor<'c> {
             child_base,
             file_dir,
             macro_depth: 0,
+            scratch: String::new(),
         }
     }
 
@@ -319,8 +353,8 @@ impl<'c> Extractor<'c> {
                 rel_path,
                 ..ModuleFacts::default()
             },
-            deps: HashSet::new(),
-            dsl: HashSet::new(),
+            deps: FxHashSet::default(),
+            dsl: FxHashSet::default(),
             bare: Vec::new(),
         });
         self.mod_stack.push(self.modules.len() - 1);
@@ -588,8 +622,19 @@ impl<'c> Extractor<'c> {
         if ["Self", "std", "core", "alloc"].iter().any(|n| first == n) {
             return;
         }
-        let segs = segs.cloned().unwrap_or_else(|| path_segs(path));
-        self.module().deps.insert(segs);
+        // Paths repeat within a module: copy one only when it is new.
+        match segs {
+            Some(segs) => {
+                let deps = &mut self.module().deps;
+                if !deps.contains(segs) {
+                    deps.insert(segs.clone());
+                }
+            }
+            None => {
+                let segs = path_segs(path);
+                self.module().deps.insert(segs);
+            }
+        }
     }
 
     /// Visits a path's generic arguments, its dependency already noted.
@@ -907,14 +952,16 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
         let line = line_of(first.ident.span());
         if p.path.segments.len() == 1 {
             // Mostly locals: kept cheap, no path vector unless needed.
-            let name = ident_str(&first.ident);
-            self.bare_name(&name, line);
-            if is_screaming(&name) || name == "Entity" || is_camel(&name) {
+            let mut buf = std::mem::take(&mut self.scratch);
+            let name = ident_in(&first.ident, &mut buf);
+            self.bare_name(name, line);
+            if is_screaming(name) || name == "Entity" || is_camel(name) {
                 self.push_event(Event::ValueRef {
-                    path: vec![name],
+                    path: vec![name.to_string()],
                     line,
                 });
             }
+            self.scratch = buf;
             self.visit_path_args(&p.path);
             return;
         }
@@ -1005,15 +1052,22 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
         let pre = self.pre_recv(&m.receiver);
         self.visit_expr(&m.receiver);
         let recv = self.resolve_pre(pre);
-        let name = ident_str(&m.method);
+        let mut buf = std::mem::take(&mut self.scratch);
+        let name = ident_in(&m.method, &mut buf);
+        let save_changes = name == "save_changes";
+        let query = sqlx::QUERY_METHODS.contains(&name);
+        let common = calls::is_common(name);
+        // Only a method that may get an event needs its name kept.
+        let kept = (!STD_ONLY_METHODS.contains(&name)).then(|| name.to_string());
+        self.scratch = buf;
         let line = line_of(m.method.span());
-        if name == "save_changes" {
+        if save_changes {
             self.push_event(Event::DieselWrite {
                 target: recv.clone(),
                 line,
             });
         }
-        if sqlx::QUERY_METHODS.contains(&name.as_str()) {
+        if query {
             for arg in &m.args {
                 self.sql_literal(arg);
             }
@@ -1024,8 +1078,8 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
             other => other,
         };
         // Without a receiver type only a distinctive name can resolve.
-        let hopeless = recv == Recv::Unknown && calls::is_common(&name);
-        if !hopeless && !STD_ONLY_METHODS.contains(&name.as_str()) {
+        let hopeless = recv == Recv::Unknown && common;
+        if let Some(name) = kept.filter(|_| !hopeless) {
             self.push_event(Event::Method { name, recv, line });
         }
         if let Some(turbofish) = &m.turbofish {
@@ -1118,13 +1172,28 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast Macro) {
-        let segs = path_segs(&mac.path);
-        let name = segs.last().map(String::as_str).unwrap_or_default();
-        match name {
+        let mut buf = std::mem::take(&mut self.scratch);
+        let name = match mac.path.segments.last() {
+            Some(last) => ident_in(&last.ident, &mut buf),
+            None => "",
+        };
+        let single_or_sqlx = mac.path.segments.len() == 1
+            || mac.path.segments.first().is_some_and(|s| s.ident == "sqlx");
+        let kind = match name {
             // diesel's schema declarations name tables without touching them.
-            "table" | "joinable" | "allow_tables_to_appear_in_same_query" | "macro_rules" => {}
-            _ if SKIPPED_MACROS.contains(&name) => {}
-            _ if sqlx::QUERY_MACROS.contains(&name) && (segs.len() == 1 || segs[0] == "sqlx") => {
+            "table" | "joinable" | "allow_tables_to_appear_in_same_query" | "macro_rules" => {
+                MacroKind::Skipped
+            }
+            _ if SKIPPED_MACROS.contains(&name) => MacroKind::Skipped,
+            _ if sqlx::QUERY_MACROS.contains(&name) && single_or_sqlx => MacroKind::Query,
+            _ if sql_strings::FORMAT_MACROS.contains(&name) => MacroKind::Format,
+            _ => MacroKind::Other,
+        };
+        // The buffer goes back before the arguments, which use it too.
+        self.scratch = buf;
+        match kind {
+            MacroKind::Skipped => {}
+            MacroKind::Query => {
                 if let Ok(args) =
                     Punctuated::<Expr, syn::Token![,]>::parse_terminated.parse2(mac.tokens.clone())
                 {
@@ -1134,7 +1203,7 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
                     }
                 }
             }
-            _ if sql_strings::FORMAT_MACROS.contains(&name) => {
+            MacroKind::Format => {
                 // Templates are rarely SQL and their arguments rarely reach
                 // the database: parse only when the template looks like SQL.
                 let template = mac.tokens.clone().into_iter().find_map(|t| match t {
@@ -1154,7 +1223,7 @@ impl<'ast> Visit<'ast> for Extractor<'_> {
                     }
                 }
             }
-            _ => self.visit_tokens(mac.tokens.clone()),
+            MacroKind::Other => self.visit_tokens(mac.tokens.clone()),
         }
     }
 }

@@ -12,7 +12,7 @@ use super::names::TableIndex;
 use crate::model::Dialect;
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::Path;
 use syn::parse::{ParseStream, Parser};
 
@@ -34,7 +34,7 @@ enum Binding {
     Seq(Vec<Binding>),
 }
 
-type Bindings = HashMap<String, Binding>;
+type Bindings = FxHashMap<String, Binding>;
 
 struct Rule {
     pattern: Vec<Matcher>,
@@ -216,7 +216,7 @@ fn match_seq(matchers: &[Matcher], input: ParseStream<'_>, out: &mut Bindings) -
                         break;
                     }
                     let fork = input.fork();
-                    let mut round = Bindings::new();
+                    let mut round = Bindings::default();
                     if match_seq(inner, &fork, &mut round).is_err() {
                         break;
                     }
@@ -352,7 +352,7 @@ fn transcribe(body: &TokenStream, bindings: &Bindings, out: &mut TokenStream) {
 /// Expands `tokens` with the first rule that matches them.
 fn expand(rules: &[Rule], tokens: &TokenStream) -> Option<TokenStream> {
     rules.iter().find_map(|rule| {
-        let mut bindings = Bindings::new();
+        let mut bindings = Bindings::default();
         let parser = |s: ParseStream<'_>| {
             match_seq(&rule.pattern, s, &mut bindings)?;
             if s.is_empty() {
@@ -370,7 +370,7 @@ fn expand(rules: &[Rule], tokens: &TokenStream) -> Option<TokenStream> {
 
 /// The workspace's macros, by name (the first definition of a name wins).
 struct Definitions<'a> {
-    texts: HashMap<&'a str, &'a str>,
+    texts: FxHashMap<&'a str, &'a str>,
 }
 
 impl Definitions<'_> {
@@ -446,7 +446,7 @@ impl Definitions<'_> {
 
 /// Rules parsed on this thread, by macro name: token streams cannot cross
 /// threads, so each worker parses the definitions it needs once.
-type RuleCache = HashMap<String, Vec<Rule>>;
+type RuleCache = FxHashMap<String, Vec<Rule>>;
 
 fn macro_name(mac: &syn::Macro) -> String {
     mac.path
@@ -525,7 +525,7 @@ pub fn expand_all(
     tables: &TableIndex,
     dialect: Dialect,
 ) {
-    let mut texts: HashMap<&str, &str> = HashMap::new();
+    let mut texts: FxHashMap<&str, &str> = FxHashMap::default();
     for record in records.iter() {
         for (name, text) in &record.facts.macro_defs {
             if worth_expanding(text) {
@@ -562,7 +562,7 @@ pub fn expand_all(
                 shown: file,
                 mod_rs: true,
             };
-            let mut cache = RuleCache::new();
+            let mut cache = RuleCache::default();
             let mut out = Vec::new();
             for call in calls {
                 let Ok(tokens) = call.tokens.parse::<TokenStream>() else {

@@ -8,7 +8,7 @@ use super::names::TableIndex;
 use super::workspace::{relative, Workspace};
 use crate::model::{Diagnostic, Dialect};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::path::{Path, PathBuf};
 
 /// Where `mod name;` lives, looking in `base`: `name.rs` (a file that does
@@ -84,7 +84,7 @@ pub fn read_tree(
 ) -> (Vec<ModuleRecord>, Vec<Diagnostic>) {
     let mut records: Vec<ModuleRecord> = Vec::new();
     let mut diagnostics = Vec::new();
-    let mut seen: HashSet<(usize, PathBuf)> = HashSet::new();
+    let mut seen: FxHashSet<(usize, PathBuf)> = FxHashSet::default();
     let mut frontier: Vec<Job> = workspace
         .crates
         .iter()

@@ -2,19 +2,19 @@
 //! SeaORM attributes) onto the schema's canonical table names.
 
 use crate::model::Schema;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// The schema's tables, indexed for the lookups code analysis needs.
 #[derive(Debug, Default)]
 pub struct TableIndex {
-    exact: HashMap<String, usize>,
+    exact: FxHashMap<String, usize>,
     /// Lower-cased full names; `None` when two tables fold to the same name.
-    folded: HashMap<String, Option<usize>>,
+    folded: FxHashMap<String, Option<usize>>,
     /// Lower-cased unqualified names; `None` when ambiguous.
-    bare: HashMap<String, Option<usize>>,
+    bare: FxHashMap<String, Option<usize>>,
     names: Vec<String>,
     /// Lower-cased column names per table.
-    columns: Vec<HashSet<String>>,
+    columns: Vec<FxHashSet<String>>,
 }
 
 impl TableIndex {

@@ -9,7 +9,7 @@ use super::facts::{FnFact, FnKind, Segs};
 use super::modules::ModuleRecord;
 use super::workspace::Workspace;
 use rayon::prelude::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 pub type ModId = u32;
 pub type TypeId = u32;
@@ -40,7 +40,7 @@ pub struct ModNode {
     pub crate_index: usize,
     pub parent: Option<ModId>,
     pub root: ModId,
-    names: HashMap<String, Vec<Item>>,
+    names: FxHashMap<String, Vec<Item>>,
     globs: Vec<u32>,
     /// Every import of the module: (the import, its path) for dependencies.
     pub imports: Vec<u32>,
@@ -76,12 +76,12 @@ pub struct Program {
     import_targets: Vec<Option<Target>>,
     import_done: Vec<bool>,
     /// Per crate: the names its code uses for other workspace crates.
-    externs: Vec<HashMap<String, ModId>>,
+    externs: Vec<FxHashMap<String, ModId>>,
     /// Per crate: whether paths may start at the crate root (edition 2015).
     edition_2015: Vec<bool>,
-    type_methods: HashMap<TypeId, HashMap<String, Vec<FnId>>>,
+    type_methods: FxHashMap<TypeId, FxHashMap<String, Vec<FnId>>>,
     /// Methods (functions with `self`) by name, for `x.m()` calls.
-    pub methods_by_name: HashMap<String, Vec<FnId>>,
+    pub methods_by_name: FxHashMap<String, Vec<FnId>>,
     /// The return type of each function, resolved.
     pub returns: Vec<Option<Target>>,
 }
@@ -122,7 +122,7 @@ impl Program {
     /// Indexes the module records; `records[i]` becomes module `i`.
     pub fn build(records: Vec<ModuleRecord>, workspace: &Workspace) -> Program {
         let mut program = Program::default();
-        let mut roots: HashMap<usize, ModId> = HashMap::new();
+        let mut roots: FxHashMap<usize, ModId> = FxHashMap::default();
         for (i, record) in records.iter().enumerate() {
             if record.parent.is_none() && record.path.is_empty() {
                 roots.entry(record.crate_index).or_insert(i as ModId);
@@ -136,7 +136,7 @@ impl Program {
                     .get(&record.crate_index)
                     .copied()
                     .unwrap_or(i as ModId),
-                names: HashMap::new(),
+                names: FxHashMap::default(),
                 globs: Vec::new(),
                 imports: Vec::new(),
             });
@@ -471,28 +471,43 @@ impl Program {
         let mut pending = false;
         let mut opaque = false;
         if let Some(items) = module.names.get(name) {
-            let mut found: Vec<Target> = Vec::with_capacity(items.len());
-            for item in items {
-                match *item {
-                    Item::Mod(x) => found.push(Target::Mod(x)),
-                    Item::Type(t) => found.push(Target::Type(t)),
-                    Item::Fn(f) => found.push(Target::Fn(f)),
-                    Item::Entity(part) => found.push(Target::Entity(m, part)),
-                    Item::Import(id) => {
-                        match self.import_targets.get(id as usize).copied().flatten() {
-                            Some(t) => found.push(t),
-                            None if !lenient && !self.import_done[id as usize] => pending = true,
-                            None => opaque = true,
-                        }
-                    }
-                }
-            }
             let wanted = |t: &Target| match ns {
                 Ns::Value => matches!(t, Target::Fn(_)),
                 Ns::Type => !matches!(t, Target::Fn(_)),
             };
-            if let Some(t) = found.iter().find(|t| wanted(t)).or(found.first()) {
-                return Look::Found(*t);
+            // The first target of the wanted namespace, else the first of
+            // any: lookups are frequent, so no list of targets is built.
+            let mut first = None;
+            let mut first_wanted = None;
+            for item in items {
+                let target = match *item {
+                    Item::Mod(x) => Some(Target::Mod(x)),
+                    Item::Type(t) => Some(Target::Type(t)),
+                    Item::Fn(f) => Some(Target::Fn(f)),
+                    Item::Entity(part) => Some(Target::Entity(m, part)),
+                    Item::Import(id) => {
+                        match self.import_targets.get(id as usize).copied().flatten() {
+                            Some(t) => Some(t),
+                            None if !lenient && !self.import_done[id as usize] => {
+                                pending = true;
+                                None
+                            }
+                            None => {
+                                opaque = true;
+                                None
+                            }
+                        }
+                    }
+                };
+                if let Some(t) = target {
+                    first.get_or_insert(t);
+                    if first_wanted.is_none() && wanted(&t) {
+                        first_wanted = Some(t);
+                    }
+                }
+            }
+            if let Some(t) = first_wanted.or(first) {
+                return Look::Found(t);
             }
         }
         if pending {

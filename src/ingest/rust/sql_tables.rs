@@ -6,13 +6,14 @@
 
 use crate::ingest::sql::from_ast::fold_ident;
 use crate::model::{AccessMode, Dialect};
+use rustc_hash::{FxHashMap, FxHashSet};
 use sqlparser::ast::{
     FromTable, ObjectName, ObjectNamePart, Query, Statement, TableFactor, TableObject,
     TableWithJoins, Visit, Visitor,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 /// The identifier that stands in for `format!` placeholders; it is never
@@ -129,9 +130,9 @@ fn write_targets(statement: &Statement) -> Vec<&ObjectName> {
 struct Relations {
     /// Names that are not tables: write targets (counted apart) and table
     /// functions such as `generate_series(…)`.
-    skip: HashSet<*const ObjectName>,
-    ctes: HashSet<String>,
-    aliases: HashMap<String, String>,
+    skip: FxHashSet<*const ObjectName>,
+    ctes: FxHashSet<String>,
+    aliases: FxHashMap<String, String>,
     reads: Vec<String>,
     writes: Vec<String>,
 }

@@ -26,6 +26,17 @@ pub fn ident_str(ident: &Ident) -> String {
     }
 }
 
+/// An identifier's name, `r#` dropped, written into `buf`: proc-macro2
+/// gives names only through `Display`, and most names read are only looked
+/// at, so one reused buffer saves an allocation per identifier.
+pub fn ident_in<'b>(ident: &Ident, buf: &'b mut String) -> &'b str {
+    use std::fmt::Write;
+    buf.clear();
+    // Writing into a String cannot fail.
+    let _ = write!(buf, "{ident}");
+    buf.strip_prefix("r#").unwrap_or(buf)
+}
+
 /// A path's segment names, generic arguments dropped.
 pub fn path_segs(path: &syn::Path) -> Segs {
     path.segments.iter().map(|s| ident_str(&s.ident)).collect()
@@ -164,8 +175,8 @@ pub fn pat_binding(pat: &Pat) -> Option<String> {
         Pat::Reference(p) => pat_binding(&p.pat),
         Pat::Paren(p) => pat_binding(&p.pat),
         Pat::TupleStruct(p) if p.elems.len() == 1 => {
-            let last = p.path.segments.last()?.ident.to_string();
-            matches!(last.as_str(), "Some" | "Ok").then(|| pat_binding(&p.elems[0]))?
+            let last = &p.path.segments.last()?.ident;
+            (last == "Some" || last == "Ok").then(|| pat_binding(&p.elems[0]))?
         }
         _ => None,
     }
