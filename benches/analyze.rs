@@ -35,6 +35,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+/// The allocator the `carve` binary uses, for the floor and carve alike.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Separates recorded SQL strings in the file the floor child reads; SQL
 /// text never contains NUL.
 const SQL_SEPARATOR: char = '\0';

@@ -3,6 +3,12 @@
 use clap::Parser;
 use std::process::ExitCode;
 
+/// Code reading keeps every file's facts alive while parsing the next ones;
+/// mimalloc handles that many small, long-lived allocations with less
+/// fragmentation and time than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // Usage errors exit 2, like every other input error.
     let cli = match carve::cli::Cli::try_parse() {
