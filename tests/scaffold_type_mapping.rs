@@ -1,7 +1,10 @@
 //! SQL column types to Avro, per dialect, as Debezium encodes them: one row
-//! per spelling, and each row's Avro must parse as a field of a record.
+//! per spelling, and each row's Avro must parse as a field of a record. And
+//! every spelling read alike by the event schemas and the generated services.
 
 use carve::model::Dialect;
+use carve::scaffold::service::sql_types::{self, RustType};
+use carve::scaffold::sql_type::{classify, spellings, SqlTypeClass};
 use carve::scaffold::type_mapping::map_type;
 use serde_json::{json, Value};
 
@@ -175,4 +178,239 @@ fn unknown_types_are_text_with_a_note() {
     let mapped = map_type("geometry(Point,4326)", Dialect::Postgres, "X");
     assert_eq!(mapped.avro, json!("string"));
     assert!(mapped.note.unwrap().contains("geometry"));
+}
+
+/// What a column holds, read back from one mapper's output.
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    Integer,
+    Boolean,
+    Float,
+    /// Precision and scale; `None` when any scale goes.
+    Decimal(Option<(u64, u64)>),
+    Text,
+    Bytes,
+    Uuid,
+    Date,
+    Time,
+    TimeTz,
+    Timestamp,
+    TimestampTz,
+    Interval,
+    Json,
+    Enum,
+    Array(Box<Kind>),
+}
+
+fn event_kind(avro: &Value) -> Kind {
+    let field = |name: &str| avro.get(name).and_then(Value::as_str);
+    match (
+        avro.as_str(),
+        field("type"),
+        field("logicalType"),
+        field("connect.name"),
+    ) {
+        (Some("int" | "long"), ..) => Kind::Integer,
+        (Some("boolean"), ..) => Kind::Boolean,
+        (Some("float" | "double"), ..) => Kind::Float,
+        (Some("string"), ..) => Kind::Text,
+        (Some("bytes"), ..) => Kind::Bytes,
+        (_, _, Some("decimal"), _) => Kind::Decimal(Some((
+            avro["precision"].as_u64().unwrap(),
+            avro["scale"].as_u64().unwrap(),
+        ))),
+        (_, _, Some("uuid"), _) => Kind::Uuid,
+        (_, _, Some("date"), _) => Kind::Date,
+        (_, _, Some("time-micros"), _) => Kind::Time,
+        (_, _, Some("timestamp-millis" | "timestamp-micros"), _) => Kind::Timestamp,
+        (_, _, _, Some("io.debezium.time.ZonedTimestamp")) => Kind::TimestampTz,
+        (_, _, _, Some("io.debezium.time.ZonedTime")) => Kind::TimeTz,
+        (_, _, _, Some("io.debezium.time.MicroDuration")) => Kind::Interval,
+        (_, _, _, Some("io.debezium.data.Json")) => Kind::Json,
+        (_, Some("enum"), ..) => Kind::Enum,
+        (_, Some("array"), ..) => Kind::Array(Box::new(event_kind(&avro["items"]))),
+        _ => panic!("no kind for Avro {avro}"),
+    }
+}
+
+fn service_kind(rust: &RustType, postgres: &str) -> Kind {
+    match rust {
+        RustType::I16 | RustType::I32 | RustType::I64 => Kind::Integer,
+        RustType::F32 | RustType::F64 => Kind::Float,
+        RustType::Bool => Kind::Boolean,
+        RustType::String => Kind::Text,
+        RustType::Decimal => {
+            let digits = postgres
+                .strip_prefix("NUMERIC(")
+                .and_then(|rest| rest.strip_suffix(')'));
+            Kind::Decimal(digits.map(|digits| {
+                let mut parts = digits.split(',').map(|n| n.parse::<u64>().unwrap());
+                (parts.next().unwrap(), parts.next().unwrap_or(0))
+            }))
+        }
+        RustType::Date => Kind::Date,
+        RustType::Time => Kind::Time,
+        RustType::Timestamp => Kind::Timestamp,
+        RustType::TimestampTz => Kind::TimestampTz,
+        RustType::Uuid => Kind::Uuid,
+        RustType::Json => Kind::Json,
+        RustType::Bytes => Kind::Bytes,
+        RustType::Array(inner) => Kind::Array(Box::new(service_kind(
+            inner,
+            postgres.strip_suffix("[]").unwrap_or(postgres),
+        ))),
+    }
+}
+
+/// Whether the event schema and the service read a column the same way.
+/// Beyond equal kinds, each allowance is a representation one side chose on
+/// purpose for the same class, never a different reading of the spelling.
+fn kinds_agree(event: &Kind, event_noted: bool, service: &Kind, dialect: Dialect) -> bool {
+    match (event, service) {
+        (e, s) if e == s => true,
+        (Kind::Array(e), Kind::Array(s)) => kinds_agree(e, event_noted, s, dialect),
+        // The service keeps the text of values it has no faithful column for.
+        (Kind::Interval | Kind::TimeTz | Kind::Enum, Kind::Text) => true,
+        (Kind::Array(e), Kind::Text) => {
+            matches!(**e, Kind::Json | Kind::Bytes | Kind::Array(_))
+        }
+        // A numeric of any scale: Avro's decimal needs one, so the event
+        // carries decimal text (and says so).
+        (Kind::Text, Kind::Decimal(None)) => event_noted,
+        // SQLite stores dates and times as text; the service parses them.
+        (Kind::Text, Kind::Time | Kind::Timestamp) => event_noted && dialect == Dialect::Sqlite,
+        // MySQL's BIGINT UNSIGNED: Debezium sends a long, the service keeps
+        // all 20 digits.
+        (Kind::Integer, Kind::Decimal(Some((20, 0)))) => dialect == Dialect::Mysql,
+        _ => false,
+    }
+}
+
+/// Every spelling a dialect's rules know, bare and with the arguments,
+/// modifiers and array markers declarations carry, plus spellings read from
+/// real schemas and odd input.
+fn every_spelling(dialect: Dialect) -> Vec<String> {
+    let mut all = Vec::new();
+    for name in spellings(dialect) {
+        for variant in [
+            name.to_string(),
+            name.to_ascii_uppercase(),
+            format!("{name}(1)"),
+            format!("{name}(2)"),
+            format!("{name}(4)"),
+            format!("{name}(25)"),
+            format!("{name}(10, 2)"),
+            format!("{name}(max)"),
+            format!("{name} unsigned"),
+            format!("{name}(3) unsigned zerofill"),
+            format!("{name}[]"),
+            format!("{name}(12,4)[]"),
+            format!("_{name}"),
+            format!("{name} character set utf8mb4"),
+        ] {
+            all.push(variant);
+        }
+    }
+    let extra = [
+        "",
+        "   ",
+        "(",
+        "varchar(10",
+        ")(",
+        "[]",
+        "order_status",
+        "geometry(Point,4326)",
+        "enum('pending','paid')",
+        "ENUM('Pending', 'it''s')",
+        "set('a','b')",
+        "timestamp(3) with time zone",
+        "TIMESTAMP(3) WITHOUT TIME ZONE",
+        "time(6) with time zone",
+        "interval day to second(3)",
+        "integer[][]",
+        "text ARRAY",
+        "jsonb[]",
+        "bytea[]",
+        "character varying(40)[]",
+        "bigint(20) unsigned",
+        "int(11) unsigned",
+        "double precision",
+        "datetime2(7)",
+        "datetime2(3)",
+        "nvarchar(max)",
+        // SQLite's own examples of its affinity rules.
+        "UNSIGNED BIG INT",
+        "VARYING CHARACTER(255)",
+        "NATIVE CHARACTER(70)",
+        "DECIMAL(10,5)",
+        "FLOATING POINT",
+        "STRING",
+    ];
+    all.extend(extra.iter().map(|s| (*s).to_string()));
+    all
+}
+
+#[test]
+fn event_schemas_and_services_read_every_spelling_alike() {
+    let mut wrong = Vec::new();
+    for dialect in [
+        Dialect::Postgres,
+        Dialect::Mysql,
+        Dialect::Sqlite,
+        Dialect::Mssql,
+    ] {
+        for sql in every_spelling(dialect) {
+            let event = map_type(&sql, dialect, "RowStatus");
+            let service = sql_types::map_type(dialect, &sql);
+            let (e, s) = (
+                event_kind(&event.avro),
+                service_kind(&service.rust, &service.postgres),
+            );
+            if !kinds_agree(&e, event.note.is_some(), &s, dialect) {
+                wrong.push(format!(
+                    "{dialect} `{sql}` ({:?}): event {e:?} {}, service {s:?} {}",
+                    classify(dialect, &sql),
+                    event.avro,
+                    service.postgres
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_boolean_stays_boolean_and_a_decimal_keeps_its_scale() {
+    use Dialect::*;
+    for (dialect, sql) in [
+        (Postgres, "boolean"),
+        (Postgres, "bit"),
+        (Mysql, "bool"),
+        (Mysql, "bit(1)"),
+        (Sqlite, "BOOLEAN"),
+        (Mssql, "bit"),
+    ] {
+        assert_eq!(
+            classify(dialect, sql),
+            SqlTypeClass::Boolean,
+            "{dialect} `{sql}`"
+        );
+        assert_eq!(map_type(sql, dialect, "X").avro, json!("boolean"));
+        assert_eq!(sql_types::map_type(dialect, sql).rust, RustType::Bool);
+    }
+    for (dialect, sql, precision, scale) in [
+        (Postgres, "numeric(12,4)", 12, 4),
+        (Mysql, "decimal", 10, 0),
+        (Mysql, "fixed(8,3)", 8, 3),
+        (Sqlite, "DECIMAL(10,5)", 10, 5),
+        (Mssql, "numeric", 18, 0),
+        (Mssql, "smallmoney", 10, 4),
+    ] {
+        assert_eq!(map_type(sql, dialect, "X").avro, decimal(precision, scale));
+        assert_eq!(
+            sql_types::map_type(dialect, sql).postgres,
+            format!("NUMERIC({precision},{scale})"),
+            "{dialect} `{sql}`"
+        );
+    }
 }

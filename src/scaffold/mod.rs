@@ -11,6 +11,7 @@ pub mod event_schemas;
 pub mod runbooks;
 pub mod service;
 pub mod spec;
+pub mod sql_type;
 pub mod templates;
 pub mod topics;
 pub mod type_mapping;

@@ -5,8 +5,12 @@
 //! Types with no faithful PostgreSQL counterpart (enums, sets, intervals,
 //! network addresses, user-defined types) become `TEXT`/`String`: the service
 //! keeps their text form rather than failing to decode them.
+//!
+//! What a spelling means is `scaffold::sql_type`'s business; this module
+//! only chooses the column and field for each class.
 
 use crate::model::Dialect;
+use crate::scaffold::sql_type::{classify, SqlTypeClass};
 
 /// A Rust type a generated struct field can have (before `Option`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,210 +103,77 @@ fn mapped(postgres: impl Into<String>, rust: RustType) -> Mapped {
     }
 }
 
-/// A declared type taken apart: `numeric(10, 2) unsigned` → base `numeric`,
-/// arguments `[10, 2]`, unsigned.
-struct Declared {
-    base: String,
-    args: Vec<String>,
-    unsigned: bool,
-    with_time_zone: bool,
-}
-
-fn parse(sql_type: &str) -> Declared {
-    let lower = sql_type.trim().to_ascii_lowercase();
-    let (head, args) = match (lower.find('('), lower.rfind(')')) {
-        (Some(open), Some(close)) if close > open => (
-            format!("{} {}", &lower[..open], &lower[close + 1..]),
-            lower[open + 1..close]
-                .split(',')
-                .map(|a| a.trim().to_string())
-                .filter(|a| !a.is_empty())
-                .collect(),
-        ),
-        _ => (lower.clone(), Vec::new()),
-    };
-    let words: Vec<&str> = head.split_whitespace().collect();
-    let unsigned = words.contains(&"unsigned");
-    let with_time_zone = head.contains("with time zone") && !head.contains("without time zone");
-    let base: Vec<&str> = words
-        .iter()
-        .copied()
-        .take_while(|w| !matches!(*w, "unsigned" | "signed" | "zerofill" | "with" | "without"))
-        .collect();
-    Declared {
-        base: base.join(" "),
-        args,
-        unsigned,
-        with_time_zone,
-    }
-}
-
-/// The length argument when it is a plain number (`varchar(255)`), not `max`.
-fn length(args: &[String]) -> Option<u32> {
-    args.first().and_then(|a| a.parse().ok()).filter(|n| *n > 0)
-}
-
-fn numeric(args: &[String]) -> Mapped {
-    match args {
-        [p] if p.parse::<u32>().is_ok() => mapped(format!("NUMERIC({p})"), RustType::Decimal),
-        [p, s] if p.parse::<u32>().is_ok() && s.parse::<u32>().is_ok() => {
-            mapped(format!("NUMERIC({p},{s})"), RustType::Decimal)
-        }
-        _ => mapped("NUMERIC", RustType::Decimal),
-    }
-}
-
-fn text_like(args: &[String], fixed: bool) -> Mapped {
-    match length(args) {
-        Some(n) if fixed => mapped(format!("CHAR({n})"), RustType::String),
-        Some(n) => mapped(format!("VARCHAR({n})"), RustType::String),
-        None => mapped("TEXT", RustType::String),
-    }
-}
-
 fn text() -> Mapped {
     mapped("TEXT", RustType::String)
 }
 
 /// Maps a column type declared in `dialect` to the service's column.
 pub fn map_type(dialect: Dialect, sql_type: &str) -> Mapped {
-    let trimmed = sql_type.trim();
-    if let Some(element) = trimmed.strip_suffix("[]") {
-        let inner = map_type(dialect, element);
-        return match inner.rust {
-            RustType::Array(_) | RustType::Json | RustType::Bytes => text(),
-            rust => mapped(
-                format!("{}[]", inner.postgres),
-                RustType::Array(Box::new(rust)),
-            ),
-        };
-    }
-    let declared = parse(trimmed);
-    match dialect {
-        Dialect::Postgres => postgres(&declared),
-        Dialect::Mysql => mysql(&declared),
-        Dialect::Sqlite => sqlite(&declared),
-        Dialect::Mssql => mssql(&declared),
-    }
+    map_class(&classify(dialect, sql_type))
 }
 
-/// Types spelled the same way, with the same meaning, in several dialects.
-fn common(d: &Declared) -> Option<Mapped> {
-    Some(match d.base.as_str() {
-        "smallint" | "int2" | "smallserial" | "serial2" => mapped("SMALLINT", RustType::I16),
-        "int" | "integer" | "int4" | "serial" | "serial4" => mapped("INTEGER", RustType::I32),
-        "bigint" | "int8" | "bigserial" | "serial8" => mapped("BIGINT", RustType::I64),
-        "real" | "float4" => mapped("REAL", RustType::F32),
-        "double precision" | "double" | "float8" => mapped("DOUBLE PRECISION", RustType::F64),
-        "numeric" | "decimal" | "dec" => numeric(&d.args),
-        "bool" | "boolean" => mapped("BOOLEAN", RustType::Bool),
-        "char" | "character" | "bpchar" | "nchar" => text_like(&d.args, true),
-        "varchar" | "character varying" | "nvarchar" | "varchar2" | "nvarchar2" => {
-            text_like(&d.args, false)
+/// The service's column for a value of class `class`.
+pub fn map_class(class: &SqlTypeClass) -> Mapped {
+    match class {
+        SqlTypeClass::Integer(int) => match int.signed_bits_needed() {
+            0..=16 => mapped("SMALLINT", RustType::I16),
+            17..=32 => mapped("INTEGER", RustType::I32),
+            33..=64 => mapped("BIGINT", RustType::I64),
+            // MySQL's `BIGINT UNSIGNED` needs 20 digits.
+            _ => mapped("NUMERIC(20,0)", RustType::Decimal),
+        },
+        SqlTypeClass::Boolean => mapped("BOOLEAN", RustType::Bool),
+        SqlTypeClass::Float => mapped("REAL", RustType::F32),
+        SqlTypeClass::Double => mapped("DOUBLE PRECISION", RustType::F64),
+        SqlTypeClass::Decimal { precision, scale } => {
+            let column = match (precision, scale) {
+                (Some(p), Some(s)) => format!("NUMERIC({p},{s})"),
+                (Some(p), None) => format!("NUMERIC({p})"),
+                (None, _) => "NUMERIC".to_string(),
+            };
+            mapped(column, RustType::Decimal)
         }
-        "text" | "tinytext" | "mediumtext" | "longtext" | "ntext" | "clob" | "citext" => text(),
-        "date" => mapped("DATE", RustType::Date),
-        "uuid" => mapped("UUID", RustType::Uuid),
-        "json" | "jsonb" => mapped("JSONB", RustType::Json),
-        "bytea" | "blob" | "tinyblob" | "mediumblob" | "longblob" | "binary" | "varbinary"
-        | "image" => mapped("BYTEA", RustType::Bytes),
-        _ => return None,
-    })
-}
-
-fn time_of_day(d: &Declared) -> Mapped {
-    if d.with_time_zone {
+        SqlTypeClass::Text {
+            length: Some(n),
+            fixed: true,
+        } => mapped(format!("CHAR({n})"), RustType::String),
+        SqlTypeClass::Text {
+            length: Some(n),
+            fixed: false,
+        } => mapped(format!("VARCHAR({n})"), RustType::String),
+        SqlTypeClass::Text { length: None, .. } => text(),
+        SqlTypeClass::Binary => mapped("BYTEA", RustType::Bytes),
+        SqlTypeClass::Uuid => mapped("UUID", RustType::Uuid),
+        SqlTypeClass::Json => mapped("JSONB", RustType::Json),
+        SqlTypeClass::Date => mapped("DATE", RustType::Date),
+        SqlTypeClass::Time {
+            with_time_zone: false,
+        } => mapped("TIME", RustType::Time),
         // `timetz` has no chrono counterpart sqlx decodes; keep its text.
-        text()
-    } else {
-        mapped("TIME", RustType::Time)
-    }
-}
-
-fn postgres(d: &Declared) -> Mapped {
-    match d.base.as_str() {
-        "timestamptz" => mapped("TIMESTAMPTZ", RustType::TimestampTz),
-        "timestamp" if d.with_time_zone => mapped("TIMESTAMPTZ", RustType::TimestampTz),
-        "timestamp" => mapped("TIMESTAMP", RustType::Timestamp),
-        "time" => time_of_day(d),
-        "timetz" => text(),
-        "float" => match length(&d.args) {
-            Some(n) if n <= 24 => mapped("REAL", RustType::F32),
-            _ => mapped("DOUBLE PRECISION", RustType::F64),
-        },
-        // `money` decodes only as sqlx's own PgMoney; a decimal keeps its value.
-        "money" => mapped("NUMERIC(19,2)", RustType::Decimal),
-        _ => common(d).unwrap_or_else(text),
-    }
-}
-
-fn mysql(d: &Declared) -> Mapped {
-    let unsigned = d.unsigned;
-    match d.base.as_str() {
-        // MySQL's boolean is `tinyint(1)`.
-        "tinyint" if d.args.first().is_some_and(|a| a == "1") && !unsigned => {
-            mapped("BOOLEAN", RustType::Bool)
+        SqlTypeClass::Time {
+            with_time_zone: true,
+        } => text(),
+        SqlTypeClass::Timestamp {
+            with_time_zone: false,
+            ..
+        } => mapped("TIMESTAMP", RustType::Timestamp),
+        SqlTypeClass::Timestamp {
+            with_time_zone: true,
+            ..
+        } => mapped("TIMESTAMPTZ", RustType::TimestampTz),
+        SqlTypeClass::Interval | SqlTypeClass::Enum(_) | SqlTypeClass::Unknown(_) => text(),
+        SqlTypeClass::Array(element) => {
+            let inner = map_class(element);
+            match inner.rust {
+                // Arrays of arrays, JSON or bytes have no row type the
+                // generated code reads: keep their text.
+                RustType::Array(_) | RustType::Json | RustType::Bytes => text(),
+                rust => mapped(
+                    format!("{}[]", inner.postgres),
+                    RustType::Array(Box::new(rust)),
+                ),
+            }
         }
-        "tinyint" => mapped("SMALLINT", RustType::I16),
-        "smallint" if unsigned => mapped("INTEGER", RustType::I32),
-        "smallint" => mapped("SMALLINT", RustType::I16),
-        "mediumint" => mapped("INTEGER", RustType::I32),
-        "int" | "integer" if unsigned => mapped("BIGINT", RustType::I64),
-        "bigint" if unsigned => mapped("NUMERIC(20,0)", RustType::Decimal),
-        // `serial` is `bigint unsigned not null auto_increment` in MySQL.
-        "serial" => mapped("BIGINT", RustType::I64),
-        "float" => match d.args.first().and_then(|a| a.parse::<u32>().ok()) {
-            Some(p) if p > 24 => mapped("DOUBLE PRECISION", RustType::F64),
-            _ => mapped("REAL", RustType::F32),
-        },
-        "real" => mapped("DOUBLE PRECISION", RustType::F64),
-        "bit" if length(&d.args).is_none_or(|n| n == 1) => mapped("BOOLEAN", RustType::Bool),
-        "bit" => mapped("BYTEA", RustType::Bytes),
-        "datetime" => mapped("TIMESTAMP", RustType::Timestamp),
-        // MySQL stores `timestamp` in UTC.
-        "timestamp" => mapped("TIMESTAMPTZ", RustType::TimestampTz),
-        "time" => mapped("TIME", RustType::Time),
-        "year" => mapped("SMALLINT", RustType::I16),
-        "enum" | "set" => text(),
-        _ => common(d).unwrap_or_else(text),
-    }
-}
-
-fn sqlite(d: &Declared) -> Mapped {
-    match d.base.as_str() {
-        // SQLite integers are 64-bit whatever the declared width.
-        "int" | "integer" | "tinyint" | "smallint" | "mediumint" | "bigint" | "int2" | "int8"
-        | "unsigned big int" => mapped("BIGINT", RustType::I64),
-        "real" | "float" | "double" | "double precision" => {
-            mapped("DOUBLE PRECISION", RustType::F64)
-        }
-        "datetime" | "timestamp" => mapped("TIMESTAMP", RustType::Timestamp),
-        "time" => mapped("TIME", RustType::Time),
-        // No declared type means any value: its text form is safest.
-        "" => text(),
-        _ => common(d).unwrap_or_else(text),
-    }
-}
-
-fn mssql(d: &Declared) -> Mapped {
-    match d.base.as_str() {
-        // SQL Server's tinyint is unsigned: 0..=255.
-        "tinyint" => mapped("SMALLINT", RustType::I16),
-        "bit" => mapped("BOOLEAN", RustType::Bool),
-        "float" => match d.args.first().and_then(|a| a.parse::<u32>().ok()) {
-            Some(p) if p <= 24 => mapped("REAL", RustType::F32),
-            _ => mapped("DOUBLE PRECISION", RustType::F64),
-        },
-        "real" => mapped("REAL", RustType::F32),
-        "money" => mapped("NUMERIC(19,4)", RustType::Decimal),
-        "smallmoney" => mapped("NUMERIC(10,4)", RustType::Decimal),
-        "datetime" | "datetime2" | "smalldatetime" => mapped("TIMESTAMP", RustType::Timestamp),
-        "datetimeoffset" => mapped("TIMESTAMPTZ", RustType::TimestampTz),
-        "time" => mapped("TIME", RustType::Time),
-        "uniqueidentifier" => mapped("UUID", RustType::Uuid),
-        "rowversion" | "timestamp" => mapped("BYTEA", RustType::Bytes),
-        "xml" | "sql_variant" => text(),
-        _ => common(d).unwrap_or_else(text),
     }
 }
 
@@ -360,7 +231,8 @@ mod tests {
             (Postgres, "text[]", "TEXT[]", "Vec<String>"),
             (Postgres, "integer[]", "INTEGER[]", "Vec<i32>"),
             (Postgres, "interval", "TEXT", "String"),
-            (Mysql, "tinyint(1)", "BOOLEAN", "bool"),
+            (Mysql, "tinyint(1)", "SMALLINT", "i16"),
+            (Mysql, "boolean", "BOOLEAN", "bool"),
             (Mysql, "tinyint", "SMALLINT", "i16"),
             (Mysql, "smallint unsigned", "INTEGER", "i32"),
             (Mysql, "mediumint", "INTEGER", "i32"),
