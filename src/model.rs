@@ -200,6 +200,17 @@ pub struct Codebase {
     pub co_access: Vec<Vec<String>>,
 }
 
+impl Codebase {
+    /// Each module's position in [`Codebase::modules`], by name.
+    pub fn module_index(&self) -> rustc_hash::FxHashMap<&str, usize> {
+        self.modules
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.name.as_str(), i))
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CrateInfo {
     /// The crate name as used in paths (`-` replaced by `_`).

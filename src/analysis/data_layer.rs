@@ -10,7 +10,6 @@
 
 use super::tables::Tables;
 use crate::model::{AccessVia, Codebase, Schema};
-use rustc_hash::FxHashMap;
 use std::collections::BTreeSet;
 
 /// What [`reach`] found.
@@ -26,12 +25,7 @@ pub struct DataLayerReach {
 
 pub fn reach(schema: &Schema, code: &Codebase) -> DataLayerReach {
     let tables = Tables::new(schema);
-    let index: FxHashMap<&str, usize> = code
-        .modules
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.name.as_str(), i))
-        .collect();
+    let index = code.module_index();
     let known = |table: &str| tables.find(table);
     let direct: Vec<BTreeSet<usize>> = code
         .modules

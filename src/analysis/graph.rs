@@ -356,12 +356,7 @@ fn add_written_together(b: &mut Builder, tables: &Tables, code: &Codebase) {
 
 /// A module depending on another links their tables weakly.
 fn add_dependencies(b: &mut Builder, code: &Codebase, touched: &[BTreeMap<usize, f64>]) {
-    let index: FxHashMap<&str, usize> = code
-        .modules
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.name.as_str(), i))
-        .collect();
+    let index = code.module_index();
     for (i, m) in code.modules.iter().enumerate() {
         for dep in &m.depends_on {
             let Some(&j) = index.get(dep.as_str()) else {

@@ -5,7 +5,6 @@ use super::cluster::{modularity, Network};
 use super::graph::{access_weight, SignalGraph};
 use super::tables::Tables;
 use crate::model::{Codebase, Metrics};
-use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Services with fewer tables than this are "tiny" for [`Metrics::ned`].
@@ -92,12 +91,7 @@ pub(crate) fn compute(inputs: &Inputs) -> Metrics {
             crossing += w;
         }
     }
-    let index: FxHashMap<&str, usize> = code
-        .modules
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.name.as_str(), i))
-        .collect();
+    let index = code.module_index();
     for (a, module) in code.modules.iter().enumerate() {
         for dep in &module.depends_on {
             let Some(&b) = index.get(dep.as_str()) else {

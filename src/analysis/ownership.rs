@@ -23,7 +23,6 @@
 use super::tables::Tables;
 use super::words::{module_words, singular};
 use crate::model::{AccessMode, AccessVia, Codebase};
-use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How a module was placed.
@@ -223,12 +222,7 @@ fn by_name(
 /// Modules not placed by their tables follow the service more than half
 /// of their placed dependencies belong to, until nothing changes.
 fn follow_dependencies(code: &Codebase, out: &mut [(Option<usize>, Placement)], names: &[String]) {
-    let index: FxHashMap<&str, usize> = code
-        .modules
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.name.as_str(), i))
-        .collect();
+    let index = code.module_index();
     loop {
         let mut changed = false;
         for (i, m) in code.modules.iter().enumerate() {

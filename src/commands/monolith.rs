@@ -14,6 +14,23 @@ pub(crate) struct Monolith {
     pub code: Codebase,
 }
 
+impl Monolith {
+    /// The schema's table names, which a plan's tables must be among.
+    pub(crate) fn table_names(&self) -> BTreeSet<String> {
+        self.schema
+            .schema
+            .tables
+            .iter()
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
+    /// The code's module names, which a plan's modules must be among.
+    pub(crate) fn module_names(&self) -> BTreeSet<String> {
+        self.code.modules.iter().map(|m| m.name.clone()).collect()
+    }
+}
+
 fn dialect(name: &str) -> Option<Dialect> {
     match name {
         "postgres" => Some(Dialect::Postgres),
@@ -92,19 +109,8 @@ pub(crate) fn load_planned(
         problems: vec![e.to_string()],
         help: e.help(),
     })?;
-    let tables: BTreeSet<String> = monolith
-        .schema
-        .schema
-        .tables
-        .iter()
-        .map(|t| t.name.clone())
-        .collect();
-    let modules: BTreeSet<String> = monolith
-        .code
-        .modules
-        .iter()
-        .map(|m| m.name.clone())
-        .collect();
+    let tables = monolith.table_names();
+    let modules = monolith.module_names();
     let problems: Vec<String> = validate(
         &loaded,
         &PlanContext {

@@ -92,19 +92,8 @@ impl PlanSession {
             message: format!("{plan_name}: {e}"),
             help: None,
         })?;
-        let tables = monolith
-            .schema
-            .schema
-            .tables
-            .iter()
-            .map(|t| t.name.clone())
-            .collect();
-        let modules = monolith
-            .code
-            .modules
-            .iter()
-            .map(|m| m.name.clone())
-            .collect();
+        let tables = monolith.table_names();
+        let modules = monolith.module_names();
         Ok(PlanSession {
             plan_path: plan_path.to_path_buf(),
             plan_name,
