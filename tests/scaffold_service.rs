@@ -155,11 +155,12 @@ fn rendering_is_deterministic_and_covers_every_service() {
         .unwrap()
         .contents;
     for service in [
+        "catalog",
         "customers",
+        "inventory",
+        "orders",
         "payments",
-        "products",
-        "shipments",
-        "stock-levels",
+        "shipping",
     ] {
         assert!(
             workspace.contains(&format!("\"services/{service}\"")),
@@ -184,7 +185,7 @@ fn rendering_is_deterministic_and_covers_every_service() {
     }
     let migration = &first
         .iter()
-        .find(|f| f.path == "services/customers/migrations/0001_init.sql")
+        .find(|f| f.path == "services/orders/migrations/0001_init.sql")
         .unwrap()
         .contents;
     // The monolith's enum type becomes text; composite keys stay composite.
