@@ -1,4 +1,5 @@
-//! Exit statuses: 0 success, 1 findings, 2 usage or input error.
+//! Exit statuses: 0 success, 1 findings, 2 usage or input error, 130
+//! interrupted.
 
 use std::process::ExitCode;
 
@@ -9,6 +10,8 @@ pub enum ExitStatus {
     Findings,
     /// Bad usage or unusable input.
     Error,
+    /// Stopped by the user (Ctrl-C): 130, as shells report SIGINT.
+    Interrupted,
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -17,6 +20,7 @@ impl From<ExitStatus> for ExitCode {
             ExitStatus::Success => ExitCode::SUCCESS,
             ExitStatus::Findings => ExitCode::from(1),
             ExitStatus::Error => ExitCode::from(2),
+            ExitStatus::Interrupted => ExitCode::from(130),
         }
     }
 }

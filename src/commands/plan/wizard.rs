@@ -45,11 +45,13 @@ pub(super) fn run(session: &mut PlanSession, yes: bool, printer: &Printer) -> Ex
     let term = Term::stderr();
     let plan_name = session.plan_name.clone();
     // Prompts hide the cursor; an interrupt must give it back, and must not
-    // save: the file is only ever written by "Save", atomically.
+    // save: the file is only ever written by "Save", atomically. Ctrl-C
+    // arrives as SIGINT between prompts, and as a key the prompt reports
+    // as an interrupted read while it holds the terminal in raw mode; both
+    // end the same way.
+    let interrupted_plan = plan_name.clone();
     let _ = ctrlc::set_handler(move || {
-        let term = Term::stderr();
-        let _ = term.show_cursor();
-        let _ = term.write_line(&format!("\ninterrupted: {plan_name} was left as it was"));
+        report_interrupt(&Term::stderr(), &interrupted_plan);
         std::process::exit(130);
     });
     let mut wizard = Wizard {
@@ -60,6 +62,10 @@ pub(super) fn run(session: &mut PlanSession, yes: bool, printer: &Printer) -> Ex
     };
     match wizard.main_loop() {
         Ok(status) => status,
+        Err(dialoguer::Error::IO(e)) if e.kind() == std::io::ErrorKind::Interrupted => {
+            report_interrupt(&wizard.term, &plan_name);
+            ExitStatus::Interrupted
+        }
         Err(e) => {
             let _ = wizard.term.show_cursor();
             printer.error(
@@ -69,6 +75,12 @@ pub(super) fn run(session: &mut PlanSession, yes: bool, printer: &Printer) -> Ex
             ExitStatus::Error
         }
     }
+}
+
+/// Gives the cursor back and says that nothing was saved.
+fn report_interrupt(term: &Term, plan_name: &str) {
+    let _ = term.show_cursor();
+    let _ = term.write_line(&format!("\ninterrupted: {plan_name} was left as it was"));
 }
 
 struct Wizard<'a> {
