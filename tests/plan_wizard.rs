@@ -211,5 +211,11 @@ fn ctrl_c_leaves_the_plan_untouched() {
     session.send("\x03").unwrap();
     session.expect("was left as it was").unwrap();
     session.expect(Eof).unwrap();
+    // 130 whichever way the key arrived: as SIGINT, or read by the prompt.
+    let status = session.get_process().wait().unwrap();
+    assert!(
+        matches!(status, expectrl::process::unix::WaitStatus::Exited(_, 130)),
+        "{status:?}"
+    );
     assert_eq!(std::fs::read_to_string(&plan_path).unwrap(), before);
 }
