@@ -8,7 +8,7 @@
 use super::model::Plan;
 use crate::model::{AccessMode, AccessVia, Codebase, Schema, SourceLocation};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -35,24 +35,8 @@ pub struct Violation {
 
 /// Every boundary the code crosses, sorted.
 pub fn check(plan: &Plan, schema: &Schema, code: &Codebase) -> Vec<Violation> {
-    let owner: BTreeMap<&str, &str> = plan
-        .services
-        .iter()
-        .flat_map(|s| {
-            s.tables
-                .iter()
-                .map(move |t| (t.get_ref().as_str(), s.name.get_ref().as_str()))
-        })
-        .collect();
-    let module_service: BTreeMap<&str, &str> = plan
-        .services
-        .iter()
-        .flat_map(|s| {
-            s.modules
-                .iter()
-                .map(move |m| (m.get_ref().as_str(), s.name.get_ref().as_str()))
-        })
-        .collect();
+    let owner = plan.table_owners();
+    let module_service = plan.module_owners();
     let shared: BTreeSet<&str> = plan
         .shared
         .iter()

@@ -14,15 +14,8 @@ pub fn plan_dependencies(
     schema: &Schema,
     code: &Codebase,
 ) -> BTreeMap<(String, String), Evidence> {
-    let owner: BTreeMap<&str, &str> = plan
-        .services
-        .iter()
-        .flat_map(|s| {
-            s.tables
-                .iter()
-                .map(move |t| (t.get_ref().as_str(), s.name.get_ref().as_str()))
-        })
-        .collect();
+    let owner = plan.table_owners();
+    let module_service = plan.module_owners();
     let mut evidence: BTreeMap<(String, String), Evidence> = BTreeMap::new();
     for table in &schema.tables {
         let Some(&from) = owner.get(table.name.as_str()) else {
@@ -40,7 +33,7 @@ pub fn plan_dependencies(
         }
     }
     for module in &code.modules {
-        let Some(from) = plan.service_of_module(&module.name) else {
+        let Some(&from) = module_service.get(module.name.as_str()) else {
             continue;
         };
         let mut seen: BTreeSet<(&str, AccessMode)> = BTreeSet::new();

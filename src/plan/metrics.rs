@@ -3,7 +3,6 @@
 
 use super::model::Plan;
 use crate::model::{Codebase, Schema};
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PlanMetrics {
@@ -13,24 +12,8 @@ pub struct PlanMetrics {
 }
 
 pub fn plan_metrics(plan: &Plan, schema: &Schema, code: &Codebase) -> PlanMetrics {
-    let owner: BTreeMap<&str, &str> = plan
-        .services
-        .iter()
-        .flat_map(|s| {
-            s.tables
-                .iter()
-                .map(move |t| (t.get_ref().as_str(), s.name.get_ref().as_str()))
-        })
-        .collect();
-    let module_service: BTreeMap<&str, &str> = plan
-        .services
-        .iter()
-        .flat_map(|s| {
-            s.modules
-                .iter()
-                .map(move |m| (m.get_ref().as_str(), s.name.get_ref().as_str()))
-        })
-        .collect();
+    let owner = plan.table_owners();
+    let module_service = plan.module_owners();
     let cross_fks = schema
         .tables
         .iter()

@@ -2,6 +2,7 @@
 //! (`Spanned`) so every validation error can point at a line and column.
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use toml::Spanned;
 
 pub const PLAN_FORMAT_VERSION: u32 = 1;
@@ -139,19 +140,27 @@ pub struct OrderException {
 }
 
 impl Plan {
-    /// The service owning `table`, if any.
-    pub fn owner_of(&self, table: &str) -> Option<&str> {
+    /// Each owned table → the service owning it.
+    pub fn table_owners(&self) -> BTreeMap<&str, &str> {
         self.services
             .iter()
-            .find(|s| s.tables.iter().any(|t| t.get_ref() == table))
-            .map(|s| s.name.get_ref().as_str())
+            .flat_map(|s| {
+                s.tables
+                    .iter()
+                    .map(move |t| (t.get_ref().as_str(), s.name.get_ref().as_str()))
+            })
+            .collect()
     }
 
-    /// The service a module belongs to, if any.
-    pub fn service_of_module(&self, module: &str) -> Option<&str> {
+    /// Each assigned module → its service.
+    pub fn module_owners(&self) -> BTreeMap<&str, &str> {
         self.services
             .iter()
-            .find(|s| s.modules.iter().any(|m| m.get_ref() == module))
-            .map(|s| s.name.get_ref().as_str())
+            .flat_map(|s| {
+                s.modules
+                    .iter()
+                    .map(move |m| (m.get_ref().as_str(), s.name.get_ref().as_str()))
+            })
+            .collect()
     }
 }
