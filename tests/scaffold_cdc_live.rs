@@ -231,13 +231,9 @@ fn postgres_prerequisites_apply_twice_with_the_same_result() {
     let service = ServiceSpec::new(&service_name, 1, &tables, &schema).expect("service");
     let mut spec = ScaffoldSpec::ad_hoc("shop", &schema, service).expect("spec");
     spec.monolith.database.name = database.clone();
-    let files = render_all(&spec, &Templates::load(None).unwrap()).expect("renders");
-    let script = files
-        .iter()
-        .find(|f| f.path == format!("sql/{service_name}-cdc-prerequisites.sql"))
-        .expect("the prerequisites script");
+    let script = prerequisites_script(&spec, &service_name);
     let dir = tempfile::tempdir().unwrap();
-    let path = write_script(dir.path(), &script.contents);
+    let path = write_script(dir.path(), &script);
     let run = || {
         server.psql(
             Some(&database),
@@ -379,14 +375,10 @@ fn mysql_prerequisites_create_the_user_and_grant_twice() {
     let tables = vec!["orders".to_string(), "order_items".to_string()];
     let service = ServiceSpec::new(&service_name, 1, &tables, &schema).expect("service");
     let spec = ScaffoldSpec::ad_hoc("shop", &schema, service).expect("spec");
-    let files = render_all(&spec, &Templates::load(None).unwrap()).expect("renders");
-    let script = files
-        .iter()
-        .find(|f| f.path == format!("sql/{service_name}-cdc-prerequisites.sql"))
-        .expect("the prerequisites script");
+    let script = prerequisites_script(&spec, &service_name);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("prerequisites.sql");
-    std::fs::write(&path, &script.contents).unwrap();
+    std::fs::write(&path, &script).unwrap();
     let drop_user = format!("DROP USER IF EXISTS '{user}'@'%'");
     struct DropUser<'a>(&'a str, &'a Url, &'a str);
     impl Drop for DropUser<'_> {
@@ -434,4 +426,14 @@ fn mysql_prerequisites_create_the_user_and_grant_twice() {
         ok(mysql_run(client, &url, &[], None, Some(&exists)), "count").trim(),
         "1"
     );
+}
+
+/// The CDC prerequisites script scaffold renders for one service.
+fn prerequisites_script(spec: &ScaffoldSpec, service_name: &str) -> String {
+    let files = render_all(spec, &Templates::load(None).unwrap()).expect("renders");
+    files
+        .into_iter()
+        .find(|f| f.path == format!("sql/{service_name}-cdc-prerequisites.sql"))
+        .expect("the prerequisites script")
+        .contents
 }
