@@ -3,7 +3,7 @@
 use crate::analysis::{self, Algorithm, AnalysisOptions, Signal};
 use crate::cli::{AlgorithmArg, AnalyzeArgs, Format};
 use crate::exit::ExitStatus;
-use crate::ingest::{self, load_schema, LoadError, LoadedSchema, SchemaRequest};
+use crate::ingest::{self, LoadError, LoadedSchema, SchemaRequest};
 use crate::model::{Codebase, Diagnostic, Severity};
 use crate::plan::write::{render_plan, MonolithInfo};
 use crate::printer::Printer;
@@ -66,18 +66,11 @@ pub fn run(args: &AnalyzeArgs, printer: &Printer) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let mut loaded = match load_schema(&settings.request) {
-        Ok(loaded) => loaded,
-        Err(error) => return report_load_error(&error, printer),
-    };
-    let codebase = settings.code_root.as_deref().map(|root| {
-        // Relative roots like `.` are made absolute so every path the code
-        // reader builds has a parent; reported paths stay relative to it.
-        let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
-        let (code, diagnostics) = ingest::rust::read_codebase(&root, &loaded.schema);
-        loaded.diagnostics.extend(diagnostics);
-        code
-    });
+    let (loaded, codebase) =
+        match ingest::load_monolith(&settings.request, settings.code_root.as_deref()) {
+            Ok(read) => read,
+            Err(error) => return report_load_error(&error, printer),
+        };
     let empty = Codebase::default();
     let proposal = settings.propose.then(|| {
         analysis::propose(

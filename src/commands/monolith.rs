@@ -1,7 +1,7 @@
 //! Loading the monolith a plan speaks of: its schema (where the plan says,
 //! relative to the plan) and its code.
 
-use crate::ingest::{self, load_schema, LoadedSchema, SchemaRequest};
+use crate::ingest::{self, LoadedSchema, SchemaRequest};
 use crate::model::{Codebase, Dialect};
 use crate::plan::load::{load_plan, LoadedPlan};
 use crate::plan::model::Plan;
@@ -72,11 +72,11 @@ pub(crate) fn load(root: &Path, plan: Option<&Plan>) -> Result<Monolith, ingest:
         db_schemas: Vec::new(),
         dialect: plan.and_then(|p| dialect(&p.monolith.dialect)),
     };
-    let mut schema = load_schema(&request)?;
-    let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
-    let (code, diagnostics) = ingest::rust::read_codebase(&absolute, &schema.schema);
-    schema.diagnostics.extend(diagnostics);
-    Ok(Monolith { schema, code })
+    let (schema, code) = ingest::load_monolith(&request, Some(root))?;
+    Ok(Monolith {
+        schema,
+        code: code.unwrap_or_default(),
+    })
 }
 
 /// A plan and the monolith it speaks of, checked against each other.

@@ -9,9 +9,10 @@ pub mod read;
 pub mod rust;
 pub mod sql;
 
-use crate::model::{Diagnostic, Dialect, Schema, Severity};
+use crate::model::{Codebase, Diagnostic, Dialect, Schema, Severity};
 use discover::{SchemaSource, SourceKind};
 use rayon::prelude::*;
+use rust::gate::{CloseOnDrop, SchemaGate};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -150,6 +151,43 @@ pub fn load_schema(request: &SchemaRequest) -> Result<LoadedSchema, LoadError> {
         request.root.as_path()
     };
     load_sources(candidates, request.dialect, root, explicit, &where_)
+}
+
+/// Loads the schema and, when `code_root` is given, reads the Rust code
+/// under it, both at once: files are parsed while the schema loads (see
+/// [`rust::gate`]). The code's diagnostics follow the schema's.
+pub fn load_monolith(
+    request: &SchemaRequest,
+    code_root: Option<&Path>,
+) -> Result<(LoadedSchema, Option<Codebase>), LoadError> {
+    let Some(code_root) = code_root else {
+        return load_schema(request).map(|loaded| (loaded, None));
+    };
+    // Relative roots like `.` are made absolute so every path the code
+    // reader builds has a parent; reported paths stay relative to it.
+    let code_root = std::path::absolute(code_root).unwrap_or_else(|_| code_root.to_path_buf());
+    let gate = SchemaGate::pending();
+    let (loaded, code) = std::thread::scope(|scope| {
+        let loader = scope.spawn(|| {
+            let _close = CloseOnDrop(&gate);
+            let loaded = load_schema(request);
+            if let Ok(loaded) = &loaded {
+                gate.open(&loaded.schema);
+            }
+            loaded
+        });
+        let code = rust::read_codebase_while(&code_root, &gate);
+        (loader.join(), code)
+    });
+    let mut loaded = match loaded {
+        Ok(loaded) => loaded?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    let code = code.map(|(code, diagnostics)| {
+        loaded.diagnostics.extend(diagnostics);
+        code
+    });
+    Ok((loaded, code))
 }
 
 /// A file read for ingestion.

@@ -39,57 +39,53 @@ pub struct FileContext<'a> {
     pub mod_rs: bool,
 }
 
-/// Parses `text` and extracts its facts; an unparsable file gives a
-/// `rust-unparsed` diagnostic and no module content.
-pub fn extract_file(ctx: &FileContext<'_>, text: &str) -> FileFacts {
-    // A bug on one odd file must not take the whole analysis down.
-    let facts =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| extract_parsed(ctx, text)))
-            .unwrap_or_else(|_| {
-                let mut facts = FileFacts::default();
-                facts.modules.push(ModuleFacts::default());
-                facts.diagnostics.push(
-                    Diagnostic::warning(
-                        "rust-unparsed",
-                        format!("{} could not be analyzed (internal error)", ctx.shown),
-                    )
-                    .in_file(ctx.shown),
-                );
-                facts
-            });
+/// Runs `read` on one file's text, guarded: a bug on one odd file must not
+/// take the whole analysis down, and the file's spans are freed afterwards.
+pub fn guarded(shown: &str, read: impl FnOnce() -> FileFacts) -> FileFacts {
+    let facts = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        FileFacts::one_module_with(
+            Diagnostic::warning(
+                "rust-unparsed",
+                format!("{shown} could not be analyzed (internal error)"),
+            )
+            .in_file(shown),
+        )
+    });
     // Spans of this file are no longer needed: free the thread's source map
     // so memory stays flat however many files a thread parses.
     proc_macro2::extra::invalidate_current_thread_spans();
     facts
 }
 
-fn extract_parsed(ctx: &FileContext<'_>, text: &str) -> FileFacts {
-    match syn::parse_file(text) {
-        Ok(file) => {
-            let mut extractor = Extractor::new(ctx);
-            extractor.prescan(&file.items);
-            extractor.enter_module(Vec::new());
-            for item in &file.items {
-                extractor.visit_item(item);
-            }
-            extractor.leave_module();
-            extractor.finish()
-        }
-        Err(e) => {
-            let start = e.span().start();
-            let mut facts = FileFacts::default();
-            facts.modules.push(ModuleFacts::default());
-            facts.diagnostics.push(
-                Diagnostic::warning(
-                    "rust-unparsed",
-                    format!("cannot parse {} as Rust: {e}", ctx.shown),
-                )
-                .at(ctx.shown, start.line as u32, start.column as u32 + 1)
-                .with_help("the rest of the code is still read; this file's modules and accesses are missing"),
-            );
-            facts
-        }
+/// Parses `text`; an unparsable file gives its facts at once: a
+/// `rust-unparsed` diagnostic and no module content. Call it inside
+/// [`guarded`], which frees the spans the parse records.
+pub fn parse_source(shown: &str, text: &str) -> Result<syn::File, FileFacts> {
+    syn::parse_file(text).map_err(|e| {
+        let start = e.span().start();
+        FileFacts::one_module_with(
+            Diagnostic::warning(
+                "rust-unparsed",
+                format!("cannot parse {shown} as Rust: {e}"),
+            )
+            .at(shown, start.line as u32, start.column as u32 + 1)
+            .with_help(
+                "the rest of the code is still read; this file's modules and accesses are missing",
+            ),
+        )
+    })
+}
+
+/// Extracts the facts of a parsed file.
+pub fn extract_syntax(ctx: &FileContext<'_>, file: &syn::File) -> FileFacts {
+    let mut extractor = Extractor::new(ctx);
+    extractor.prescan(&file.items);
+    extractor.enter_module(Vec::new());
+    for item in &file.items {
+        extractor.visit_item(item);
     }
+    extractor.leave_module();
+    extractor.finish()
 }
 
 /// Extracts the facts of items that are not a file's: code a macro

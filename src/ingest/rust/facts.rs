@@ -16,6 +16,25 @@ pub struct FileFacts {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl FileFacts {
+    /// A file that yields an empty module of its own, and what went wrong
+    /// with it.
+    pub fn one_module_with(diagnostic: Diagnostic) -> Self {
+        FileFacts {
+            modules: vec![ModuleFacts::default()],
+            diagnostics: vec![diagnostic],
+        }
+    }
+
+    /// A file that yields an empty module of its own.
+    pub fn one_empty_module() -> Self {
+        FileFacts {
+            modules: vec![ModuleFacts::default()],
+            diagnostics: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct ModuleFacts {
     /// Inline module names below the file's module (empty for the file's).

@@ -2,7 +2,8 @@
 //! dependencies and which module reads and writes which table.
 //!
 //! The pipeline: find the workspace's crates ([`workspace`]), read their
-//! module trees with one parse per file in parallel ([`modules`],
+//! module trees with one parse per file in parallel, while the schema may
+//! still be loading ([`gate`], [`modules`],
 //! [`extract`], the detectors in [`access`]), expand the workspace's own
 //! item macros ([`macros`]), index every name ([`resolve`]), resolve each
 //! function's calls and propagate table accesses along them ([`calls`]),
@@ -13,6 +14,7 @@ pub mod assemble;
 pub mod calls;
 pub mod extract;
 pub mod facts;
+pub mod gate;
 pub mod macros;
 pub mod modules;
 pub mod names;
@@ -22,6 +24,7 @@ pub mod syntax;
 pub mod workspace;
 
 use crate::model::{Codebase, Diagnostic, Schema};
+use gate::SchemaGate;
 use std::path::Path;
 
 pub use sql_tables::tables_in_sql;
@@ -30,26 +33,39 @@ pub use sql_tables::tables_in_sql;
 /// writes which table of `schema`. Paths in the result are relative to
 /// `root`; the result is the same for the same input.
 pub fn read_codebase(root: &Path, schema: &Schema) -> (Codebase, Vec<Diagnostic>) {
+    read_codebase_while(root, &SchemaGate::opened(schema)).unwrap_or_default()
+}
+
+/// [`read_codebase`] for a schema that may still be loading: files are
+/// parsed meanwhile and matched against it once `gate` opens. `None` when
+/// the gate closes instead (no schema came).
+pub fn read_codebase_while(root: &Path, gate: &SchemaGate) -> Option<(Codebase, Vec<Diagnostic>)> {
     // Parsers and visitors recurse as deep as the code nests: give the
-    // workers room, on as many threads as rayon would use anyway.
+    // workers room, on as many threads as rayon would use anyway. Workers
+    // of this pool may block at the gate; the schema loads on others.
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(WORKER_STACK)
         .build();
     match pool {
-        Ok(pool) => pool.install(|| read_in_pool(root, schema)),
-        Err(_) => read_in_pool(root, schema),
+        Ok(pool) => pool.install(|| read_in_pool(root, gate)),
+        Err(_) => {
+            // Without a pool of its own, blocking a shared worker at the gate
+            // could starve the schema loader: wait here, then read.
+            gate.wait()?;
+            read_in_pool(root, gate)
+        }
     }
 }
 
 /// Stack size of the threads reading files.
 const WORKER_STACK: usize = 64 << 20;
 
-fn read_in_pool(root: &Path, schema: &Schema) -> (Codebase, Vec<Diagnostic>) {
+fn read_in_pool(root: &Path, gate: &SchemaGate) -> Option<(Codebase, Vec<Diagnostic>)> {
     let root = workspace::normalize(root);
-    let tables = names::TableIndex::new(schema);
     let ws = workspace::read_workspace(&root);
-    let (mut records, tree_diagnostics) = modules::read_tree(&ws, &root, &tables, schema.dialect);
-    macros::expand_all(&mut records, &root, &tables, schema.dialect);
+    let (mut records, tree_diagnostics) = modules::read_tree(&ws, &root, gate);
+    let view = gate.wait()?;
+    macros::expand_all(&mut records, &root, &view.tables, view.dialect);
     let mut diagnostics = ws.diagnostics.clone();
     diagnostics.extend(tree_diagnostics);
     let codebase = assemble::assemble(&root, &ws, records);
@@ -57,5 +73,5 @@ fn read_in_pool(root: &Path, schema: &Schema) -> (Codebase, Vec<Diagnostic>) {
         (a.severity, &a.file, a.line, a.column, &a.code, &a.message)
             .cmp(&(b.severity, &b.file, b.line, b.column, &b.code, &b.message))
     });
-    (codebase, diagnostics)
+    Some((codebase, diagnostics))
 }

@@ -2,11 +2,11 @@
 //! `x/mod.rs` (or a `#[path]`), reading the files of each depth in
 //! parallel. Every file is parsed exactly once per crate that includes it.
 
-use super::extract::{extract_file, FileContext};
+use super::extract::{extract_syntax, guarded, parse_source, FileContext};
 use super::facts::{FileFacts, ModuleFacts};
-use super::names::TableIndex;
+use super::gate::SchemaGate;
 use super::workspace::{relative, Workspace};
-use crate::model::{Diagnostic, Dialect};
+use crate::model::Diagnostic;
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use std::path::{Path, PathBuf};
@@ -52,35 +52,39 @@ fn read_source(path: &Path, shown: &str) -> Result<String, Diagnostic> {
     })
 }
 
-fn read_job(job: &Job, root: &Path, tables: &TableIndex, dialect: Dialect) -> (String, FileFacts) {
+/// Reads and parses one file, then waits for the schema to match what the
+/// file names against it.
+fn read_job(job: &Job, root: &Path, gate: &SchemaGate) -> (String, FileFacts) {
     let shown = relative(&job.file, root);
-    match read_source(&job.file, &shown) {
-        Ok(text) => {
-            let ctx = FileContext {
-                tables,
-                dialect,
-                file: &job.file,
-                shown: &shown,
-                mod_rs: job.mod_rs,
-            };
-            let facts = extract_file(&ctx, &text);
-            (shown, facts)
-        }
-        Err(d) => {
-            let mut facts = FileFacts::default();
-            facts.modules.push(ModuleFacts::default());
-            facts.diagnostics.push(d);
-            (shown, facts)
-        }
-    }
+    let text = match read_source(&job.file, &shown) {
+        Ok(text) => text,
+        Err(d) => return (shown, FileFacts::one_module_with(d)),
+    };
+    let facts = guarded(&shown, || {
+        let file = match parse_source(&shown, &text) {
+            Ok(file) => file,
+            Err(facts) => return facts,
+        };
+        let Some(view) = gate.wait() else {
+            return FileFacts::one_empty_module();
+        };
+        let ctx = FileContext {
+            tables: &view.tables,
+            dialect: view.dialect,
+            file: &job.file,
+            shown: &shown,
+            mod_rs: job.mod_rs,
+        };
+        extract_syntax(&ctx, &file)
+    });
+    (shown, facts)
 }
 
 /// Reads every crate's module tree, depth by depth.
 pub fn read_tree(
     workspace: &Workspace,
     root: &Path,
-    tables: &TableIndex,
-    dialect: Dialect,
+    gate: &SchemaGate,
 ) -> (Vec<ModuleRecord>, Vec<Diagnostic>) {
     let mut records: Vec<ModuleRecord> = Vec::new();
     let mut diagnostics = Vec::new();
@@ -101,7 +105,7 @@ pub fn read_tree(
     while !frontier.is_empty() {
         let results: Vec<(String, FileFacts)> = frontier
             .par_iter()
-            .map(|job| read_job(job, root, tables, dialect))
+            .map(|job| read_job(job, root, gate))
             .collect();
         let mut next = Vec::new();
         for (job, (shown, facts)) in frontier.into_iter().zip(results) {
