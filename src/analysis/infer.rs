@@ -6,6 +6,7 @@
 
 use super::words::{bare, compact, key, schema_of, singular, words};
 use crate::model::{Column, ForeignKey, Schema, Table, TableRef};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Words that make a column point at its own table when used alone or
@@ -112,40 +113,48 @@ pub fn inferred_foreign_keys(schema: &Schema) -> Vec<(String, ForeignKey)> {
         .flat_map(|k| by_key.get(k).cloned().unwrap_or_default())
         .collect();
 
-    let mut out = Vec::new();
-    for (ti, table) in targets.iter().enumerate() {
-        let declared: BTreeSet<String> = table
-            .table
-            .foreign_keys
-            .iter()
-            .flat_map(|fk| fk.columns.iter().map(|c| c.to_lowercase()))
-            .collect();
-        for column in &table.table.columns {
-            if declared.contains(&column.name.to_lowercase()) {
-                continue;
-            }
-            let Some(target) = infer_column(ti, column, &targets, &by_key, &by_pk, &users) else {
-                continue;
-            };
-            let to = &targets[target];
-            let Some(pk) = to.pk.or_else(|| id_column(to.table)) else {
-                continue;
-            };
-            out.push((
-                table.table.name.clone(),
-                ForeignKey {
-                    name: None,
-                    columns: vec![column.name.clone()],
-                    references: TableRef {
-                        table: to.table.name.clone(),
-                        columns: vec![pk.name.clone()],
+    // Each table's columns are matched on their own: tables in parallel,
+    // gathered back in name order.
+    let per_table: Vec<Vec<(String, ForeignKey)>> = targets
+        .par_iter()
+        .enumerate()
+        .map(|(ti, table)| {
+            let declared: BTreeSet<String> = table
+                .table
+                .foreign_keys
+                .iter()
+                .flat_map(|fk| fk.columns.iter().map(|c| c.to_lowercase()))
+                .collect();
+            let mut found = Vec::new();
+            for column in &table.table.columns {
+                if declared.contains(&column.name.to_lowercase()) {
+                    continue;
+                }
+                let Some(target) = infer_column(ti, column, &targets, &by_key, &by_pk, &users)
+                else {
+                    continue;
+                };
+                let to = &targets[target];
+                let Some(pk) = to.pk.or_else(|| id_column(to.table)) else {
+                    continue;
+                };
+                found.push((
+                    table.table.name.clone(),
+                    ForeignKey {
+                        name: None,
+                        columns: vec![column.name.clone()],
+                        references: TableRef {
+                            table: to.table.name.clone(),
+                            columns: vec![pk.name.clone()],
+                        },
+                        inferred: true,
                     },
-                    inferred: true,
-                },
-            ));
-        }
-    }
-    out
+                ));
+            }
+            found
+        })
+        .collect();
+    per_table.into_iter().flatten().collect()
 }
 
 fn single_pk(table: &Table) -> Option<&Column> {

@@ -52,6 +52,7 @@ use crate::model::{
     AccessMode, AccessVia, Codebase, Explanation, Proposal, Schema, Service, SharedTable,
 };
 use order::Evidence;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What to weigh and how to cut.
@@ -82,24 +83,24 @@ pub fn propose(schema: &Schema, code: &Codebase, options: &AnalysisOptions) -> P
         return Proposal::default();
     }
     let signals = &options.signals;
-    let inferred = if signals.contains(&Signal::InferredForeignKeys) {
-        inferred_foreign_keys(schema)
-    } else {
-        Vec::new()
-    };
-    let graph = graph::build(&tables, schema, code, &inferred, signals);
-    let writes: Vec<BTreeSet<usize>> = code
-        .modules
-        .iter()
-        .map(|m| {
-            m.accesses
-                .iter()
-                .filter(|a| a.mode == AccessMode::Write && a.via == AccessVia::Direct)
-                .filter_map(|a| tables.find(&a.table))
-                .map(|t| tables.unit_of[t])
-                .collect()
-        })
-        .collect();
+    // The graph needs the inferred keys; what modules write does not.
+    let ((inferred, graph), (writes, families)) = rayon::join(
+        || {
+            let inferred = if signals.contains(&Signal::InferredForeignKeys) {
+                inferred_foreign_keys(schema)
+            } else {
+                Vec::new()
+            };
+            let graph = graph::build(&tables, schema, code, &inferred, signals);
+            (inferred, graph)
+        },
+        || {
+            (
+                direct_writes(&tables, code),
+                families::unit_families(&tables, code),
+            )
+        },
+    );
     let part = partition::partition(
         &tables,
         schema,
@@ -107,7 +108,7 @@ pub fn propose(schema: &Schema, code: &Codebase, options: &AnalysisOptions) -> P
         options.algorithm,
         options.services,
         &writes,
-        &families::unit_families(&tables, code),
+        &families,
     );
 
     // Centrality: weighted degree inside the service.
@@ -189,56 +190,52 @@ pub fn propose(schema: &Schema, code: &Codebase, options: &AnalysisOptions) -> P
     let modules = ownership::place_modules(&tables, code, &table_service, &names);
     let module_service: Vec<Option<usize>> = modules.iter().map(|m| m.0).collect();
 
-    let dependencies = service_dependencies(
-        &tables,
-        code,
-        &inferred,
-        &table_service,
-        &module_service,
-        &names,
+    // The metrics need only the placement: computed beside the rest.
+    let (metrics, (dependencies, (order, cycles), explainer, mut explanations)) = rayon::join(
+        || {
+            metrics::compute(&metrics::Inputs {
+                tables: &tables,
+                code,
+                graph: &graph,
+                table_service: &table_service,
+                module_service: &module_service,
+                services: names.len(),
+            })
+        },
+        || {
+            let dependencies = service_dependencies(
+                &tables,
+                code,
+                &inferred,
+                &table_service,
+                &module_service,
+                &names,
+            );
+            let order = order::extraction_order(&names, &dependencies);
+            let explainer = explain::Explainer::new(explain::Context {
+                tables: &tables,
+                code,
+                signals,
+                inferred: &inferred,
+                graph: &graph,
+                table_service: &table_service,
+                names: &names,
+                modules: &modules,
+                hubs: &part.hubs,
+                isolated: &part.isolated,
+                default_schema: schema.dialect.default_schema(),
+            });
+            let explanations = explain_all(
+                &explainer,
+                &tables,
+                code,
+                &table_service,
+                &module_service,
+                &names,
+            );
+            (dependencies, order, explainer, explanations)
+        },
     );
-    let (order, cycles) = order::extraction_order(&names, &dependencies);
-
-    let metrics = metrics::compute(&metrics::Inputs {
-        tables: &tables,
-        code,
-        graph: &graph,
-        table_service: &table_service,
-        module_service: &module_service,
-        services: names.len(),
-    });
-
-    let explainer = explain::Explainer::new(explain::Context {
-        tables: &tables,
-        code,
-        signals,
-        inferred: &inferred,
-        graph: &graph,
-        table_service: &table_service,
-        names: &names,
-        modules: &modules,
-        hubs: &part.hubs,
-        isolated: &part.isolated,
-        default_schema: schema.dialect.default_schema(),
-    });
-    let mut explanations: Vec<Explanation> = (0..tables.len())
-        .map(|t| Explanation {
-            kind: "table".to_string(),
-            name: tables.name(t).to_string(),
-            service: names[table_service[t]].clone(),
-            evidence: explainer.table(t),
-        })
-        .collect();
-    explanations.extend(code.modules.iter().enumerate().map(|(m, module)| {
-        Explanation {
-            kind: "module".to_string(),
-            name: module.name.clone(),
-            service: module_service[m]
-                .map(|s| names[s].clone())
-                .unwrap_or_default(),
-            evidence: explainer.module_reason(m),
-        }
-    }));
     explanations.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
 
     let services: Vec<Service> = (0..names.len())
@@ -289,6 +286,57 @@ pub fn propose(schema: &Schema, code: &Codebase, options: &AnalysisOptions) -> P
         metrics,
         explanations,
     }
+}
+
+/// The evidence for every table's and every module's placement, tables
+/// first, each in its own order.
+fn explain_all(
+    explainer: &explain::Explainer,
+    tables: &tables::Tables,
+    code: &Codebase,
+    table_service: &[usize],
+    module_service: &[Option<usize>],
+    names: &[String],
+) -> Vec<Explanation> {
+    let mut explanations: Vec<Explanation> = (0..tables.len())
+        .into_par_iter()
+        .map(|t| Explanation {
+            kind: "table".to_string(),
+            name: tables.name(t).to_string(),
+            service: names[table_service[t]].clone(),
+            evidence: explainer.table(t),
+        })
+        .collect();
+    let modules: Vec<Explanation> = code
+        .modules
+        .par_iter()
+        .enumerate()
+        .map(|(m, module)| Explanation {
+            kind: "module".to_string(),
+            name: module.name.clone(),
+            service: module_service[m]
+                .map(|s| names[s].clone())
+                .unwrap_or_default(),
+            evidence: explainer.module_reason(m),
+        })
+        .collect();
+    explanations.extend(modules);
+    explanations
+}
+
+/// The units each module writes with its own queries.
+fn direct_writes(tables: &tables::Tables, code: &Codebase) -> Vec<BTreeSet<usize>> {
+    code.modules
+        .iter()
+        .map(|m| {
+            m.accesses
+                .iter()
+                .filter(|a| a.mode == AccessMode::Write && a.via == AccessVia::Direct)
+                .filter_map(|a| tables.find(&a.table))
+                .map(|t| tables.unit_of[t])
+                .collect()
+        })
+        .collect()
 }
 
 /// Evidence that one service depends on another: declared foreign keys
