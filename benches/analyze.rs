@@ -6,7 +6,9 @@
 //! Run with `cargo bench --bench analyze`. It generates a workspace (see
 //! `support/generate_monolith.rs`), then re-runs itself as a fresh child
 //! process per timed run (`--phase floor-seq|floor-par|full DIR`): the floor
-//! sequentially and with rayon, and carve's phases. Each child reports its
+//! sequentially and with rayon, and carve's phases, one run of each per
+//! round so that a drift in the machine's speed hits all three alike; the
+//! ratio to the floor is also given round by round. Each child reports its
 //! wall time per part, its CPU time and its peak RSS. Last, in this process,
 //! it checks that carve found the tables and accesses the generator planted.
 //!
@@ -101,9 +103,9 @@ fn main() {
 
     // Every timed run is a fresh process: no allocator state or page of the
     // generator's data carried over, and its peak RSS is its own.
-    let seq = measure(&exe, "floor-seq", &root, runs);
-    let par = measure(&exe, "floor-par", &root, runs);
-    let full = measure(&exe, "full", &root, runs);
+    let rounds = measure_rounds(&exe, &["floor-seq", "floor-par", "full"], &root, runs);
+    let paired = paired_ratios(&rounds[1], &rounds[2]);
+    let [seq, par, full] = [0, 1, 2].map(|phase| summarize(&rounds[phase]));
     if let (Some(s), Some(p)) = (&seq, &par) {
         if s.counts != p.counts {
             mismatches.push(format!(
@@ -126,9 +128,8 @@ fn main() {
     print_table(
         &monolith,
         &input,
-        seq.as_ref(),
-        par.as_ref(),
-        full.as_ref(),
+        [seq.as_ref(), par.as_ref(), full.as_ref()],
+        &paired,
         &result,
     );
     print_sample(&monolith, &result.code);
@@ -542,24 +543,56 @@ fn run_child(exe: &Path, phase: &str, root: &Path) -> Option<ChildReport> {
 }
 
 /// Runs `phase` in `runs` fresh child processes.
-fn measure(exe: &Path, phase: &str, root: &Path, runs: usize) -> Option<Measured> {
-    let reports: Vec<ChildReport> = (0..runs)
-        .filter_map(|_| {
-            let r = run_child(exe, phase, root)?;
-            eprintln!(
-                "  {phase:<9} wall {:>7.0} ms  cpu {:>7.0} ms  peak {:>5.0} MB  parts {:.0}/{:.0}/{:.0} ms",
-                ms(r.wall),
-                ms(r.cpu),
-                r.peak_kb as f64 / 1024.0,
-                ms(r.parts[0]),
-                ms(r.parts[1]),
-                ms(r.parts[2])
-            );
-            Some(r)
+/// Runs each phase once per round, round after round: when the machine's
+/// speed drifts during the benchmark (other load, a throttled CPU), every
+/// phase sees the same drift instead of the phase measured last taking all
+/// of it. Returns each phase's reports, `None` for a run that failed.
+fn measure_rounds(
+    exe: &Path,
+    phases: &[&str],
+    root: &Path,
+    runs: usize,
+) -> Vec<Vec<Option<ChildReport>>> {
+    let mut reports: Vec<Vec<Option<ChildReport>>> = vec![Vec::new(); phases.len()];
+    for _ in 0..runs {
+        for (i, phase) in phases.iter().enumerate() {
+            let report = run_child(exe, phase, root);
+            if let Some(r) = &report {
+                eprintln!(
+                    "  {phase:<9} wall {:>7.0} ms  cpu {:>7.0} ms  peak {:>5.0} MB  parts {:.0}/{:.0}/{:.0} ms",
+                    ms(r.wall),
+                    ms(r.cpu),
+                    r.peak_kb as f64 / 1024.0,
+                    ms(r.parts[0]),
+                    ms(r.parts[1]),
+                    ms(r.parts[2])
+                );
+            }
+            reports[i].push(report);
+        }
+    }
+    reports
+}
+
+/// Wall time of `full` over `floor` within each round where both ran.
+fn paired_ratios(floor: &[Option<ChildReport>], full: &[Option<ChildReport>]) -> Vec<f64> {
+    let mut ratios: Vec<f64> = floor
+        .iter()
+        .zip(full)
+        .filter_map(|(floor, full)| {
+            let (floor, full) = (floor.as_ref()?, full.as_ref()?);
+            Some(full.wall.as_secs_f64() / floor.wall.as_secs_f64().max(1e-9))
         })
         .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios
+}
+
+/// The median of one phase's runs, field by field; the peak is the highest.
+fn summarize(reports: &[Option<ChildReport>]) -> Option<Measured> {
+    let reports: Vec<&ChildReport> = reports.iter().flatten().collect();
     let first = reports.first()?;
-    let of = |f: &dyn Fn(&ChildReport) -> Duration| median(reports.iter().map(f).collect());
+    let of = |f: &dyn Fn(&ChildReport) -> Duration| median(reports.iter().map(|r| f(r)).collect());
     Some(Measured {
         wall: of(&|r| r.wall),
         best: reports.iter().map(|r| r.wall).min().unwrap_or_default(),
@@ -774,9 +807,8 @@ fn print_sample(monolith: &Monolith, code: &Codebase) {
 fn print_table(
     monolith: &Monolith,
     input: &FloorInput,
-    seq: Option<&Measured>,
-    par: Option<&Measured>,
-    full: Option<&Measured>,
+    [seq, par, full]: [Option<&Measured>; 3],
+    paired: &[f64],
     result: &FullResult,
 ) {
     let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64().max(1e-9);
@@ -889,8 +921,16 @@ fn print_table(
             monolith.rust_lines as f64 / f.wall.as_secs_f64().max(1e-9),
             monolith.rust_lines as f64 / f.best.as_secs_f64().max(1e-9)
         );
+        if let (Some(low), Some(high)) = (paired.first(), paired.last()) {
+            println!(
+                "{:<38} {:>9.2}   (each round's full / floor parallel; {low:.2} to {high:.2})",
+                "paired by round, median",
+                paired[paired.len() / 2]
+            );
+        }
         println!(
-            "(wall, CPU: median of {} runs; best: fastest run; peak: highest)",
+            "(wall, CPU: median of {} runs; best: fastest run; peak: highest; the phases run in \
+             rounds, one run of each per round)",
             f.runs.min(s.runs).min(p.runs)
         );
     }
