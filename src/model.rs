@@ -306,6 +306,9 @@ pub struct Cycle {
     pub services: Vec<String>,
     /// `from -> to`: the dependency with the least evidence.
     pub weakest_link: (String, String),
+    /// What that dependency rests on, e.g. `1 FK, 2 reads`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub evidence: String,
     pub reason: String,
 }
 

@@ -711,6 +711,7 @@ fn cycles_are_reported_with_their_weakest_link() {
         ("customers".to_string(), "orders".to_string())
     );
     assert!(cycle.reason.contains("1 read"), "{}", cycle.reason);
+    assert_eq!(cycle.evidence, "1 read");
     assert!(position(&p, "customers") < position(&p, "orders"));
     let step = &p.order[position(&p, "customers")];
     assert!(step.reason.contains("closes a cycle"), "{}", step.reason);

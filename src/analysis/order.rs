@@ -184,6 +184,7 @@ fn break_cycles(names: &[&str], edges: &mut BTreeMap<(usize, usize), Evidence>) 
             cycles.push(Cycle {
                 services,
                 weakest_link: (names[a].to_string(), names[b].to_string()),
+                evidence: evidence.describe(),
                 reason,
             });
             edges.remove(&(a, b));

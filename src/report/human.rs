@@ -1,5 +1,6 @@
 //! The human report: a compact summary for a terminal.
 
+use super::cycles::{cycle_groups, describe_cuts};
 use super::AnalyzeReport;
 use crate::model::{Diagnostic, Severity};
 use std::collections::BTreeMap;
@@ -195,16 +196,19 @@ fn render_proposal(
         let _ = writeln!(out, "     {}why:{} {}", s.dim, s.reset, service.rationale);
         let _ = writeln!(out, "     {}order:{} {}", s.dim, s.reset, step.reason);
     }
-    for cycle in &proposal.cycles {
+    for group in cycle_groups(&proposal.cycles) {
+        let links = match group.cuts.len() {
+            1 => "the link with the least evidence".to_string(),
+            n => format!("these {n} links, each the weakest still closing a cycle"),
+        };
         let _ = writeln!(
             out,
-            "  {}cycle{} {}: break {} → {} ({})",
+            "  {}cycle{} {} depend on each other: cut {links}, for instance by replacing \
+             those reads with events or an API call:\n     {}",
             s.yellow,
             s.reset,
-            cycle.services.join(" ↔ "),
-            cycle.weakest_link.0,
-            cycle.weakest_link.1,
-            cycle.reason
+            group.services.join(" ↔ "),
+            describe_cuts(&group.cuts)
         );
     }
     if !proposal.shared_tables.is_empty() {

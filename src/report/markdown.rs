@@ -1,6 +1,7 @@
 //! Markdown: a report to paste into a design document, with a Mermaid
 //! diagram of the services and the order to extract them in.
 
+use super::cycles::cycle_groups;
 use super::AnalyzeReport;
 use std::fmt::Write;
 
@@ -40,14 +41,21 @@ pub fn render(report: &AnalyzeReport<'_>) -> String {
     for step in &proposal.order {
         let _ = writeln!(out, "{}. **{}** — {}", step.step, step.service, step.reason);
     }
-    for cycle in &proposal.cycles {
+    for group in cycle_groups(&proposal.cycles) {
+        let cuts: Vec<String> = group
+            .cuts
+            .iter()
+            .map(|cut| {
+                let (from, to) = &cut.weakest_link;
+                format!("`{from} → {to}` ({})", cut.evidence)
+            })
+            .collect();
         let _ = writeln!(
             out,
-            "\n> Cycle between {}: break `{} → {}` ({}).",
-            cycle.services.join(", "),
-            cycle.weakest_link.0,
-            cycle.weakest_link.1,
-            cycle.reason
+            "\n> Cycle between {}: cut {}, each the weakest still closing a cycle, for instance by \
+             replacing those reads with events or an API call.",
+            group.services.join(", "),
+            cuts.join(", ")
         );
     }
 

@@ -1,5 +1,6 @@
 //! Renderers: one per output format, each a pure function of the report data.
 
+mod cycles;
 pub mod dot;
 pub mod human;
 pub mod json;
