@@ -429,9 +429,22 @@ fn child(phase: &str, dir: &Path) -> i32 {
     let mut fields: Vec<(&str, u128)> = Vec::new();
     let start = match phase {
         "floor-seq" | "floor-par" => {
-            // The SQL strings the generator recorded, read before timing.
+            // The SQL strings the generator recorded beside the monolith,
+            // read before timing. Without them the floor would time the
+            // migrations alone: refuse rather than report a floor too low.
+            let dir = &std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
             let sql_file = dir.parent().unwrap_or(dir).join("sql-strings.txt");
-            let text = std::fs::read_to_string(&sql_file).unwrap_or_default();
+            let text = match std::fs::read_to_string(&sql_file) {
+                Ok(text) => text,
+                Err(e) => {
+                    eprintln!(
+                        "cannot read {}: {e}; the floor needs the SQL strings the generator \
+                         wrote beside the monolith (generate one with CARVE_BENCH_WRITE=DIR)",
+                        sql_file.display()
+                    );
+                    return 2;
+                }
+            };
             let sql: Vec<String> = text
                 .split(SQL_SEPARATOR)
                 .filter(|s| !s.is_empty())
