@@ -6,7 +6,7 @@
 use crate::model::Cycle;
 
 /// Services that depend on each other and the links cut among them, in the
-/// order carve cut them (the weakest first).
+/// order carve cut them: each the weakest still closing a cycle.
 pub(crate) struct CycleGroup<'p> {
     pub services: &'p [String],
     pub cuts: Vec<&'p Cycle>,
@@ -35,15 +35,16 @@ pub(crate) fn cycle_groups(cycles: &[Cycle]) -> Vec<CycleGroup<'_>> {
     groups
 }
 
-/// `a → b (1 FK), c → d (2 reads)`: the cuts with what each rests on.
-pub(crate) fn describe_cuts(cuts: &[&Cycle]) -> String {
+/// `a → b (1 FK), c → d (2 reads)`: the cuts with what each rests on, each
+/// link between `quote`s (`` ` `` for markdown, nothing for plain text).
+pub(crate) fn describe_cuts(cuts: &[&Cycle], quote: &str) -> String {
     cuts.iter()
         .map(|cut| {
             let (from, to) = &cut.weakest_link;
             if cut.evidence.is_empty() {
-                format!("{from} → {to}")
+                format!("{quote}{from} → {to}{quote}")
             } else {
-                format!("{from} → {to} ({})", cut.evidence)
+                format!("{quote}{from} → {to}{quote} ({})", cut.evidence)
             }
         })
         .collect::<Vec<_>>()
@@ -74,10 +75,14 @@ mod tests {
         assert_eq!(groups.len(), 2);
         assert_eq!(groups[0].services, ["a", "b", "c"]);
         assert_eq!(
-            describe_cuts(&groups[0].cuts),
+            describe_cuts(&groups[0].cuts, ""),
             "a → b (1 read), c → b (2 reads)"
         );
+        assert_eq!(
+            describe_cuts(&groups[0].cuts, "`"),
+            "`a → b` (1 read), `c → b` (2 reads)"
+        );
         assert_eq!(groups[1].services, ["x", "y"]);
-        assert_eq!(describe_cuts(&groups[1].cuts), "y → x (1 FK)");
+        assert_eq!(describe_cuts(&groups[1].cuts, ""), "y → x (1 FK)");
     }
 }

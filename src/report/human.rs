@@ -208,7 +208,7 @@ fn render_proposal(
             s.yellow,
             s.reset,
             group.services.join(" ↔ "),
-            describe_cuts(&group.cuts)
+            describe_cuts(&group.cuts, "")
         );
     }
     if !proposal.shared_tables.is_empty() {

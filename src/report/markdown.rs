@@ -1,7 +1,7 @@
 //! Markdown: a report to paste into a design document, with a Mermaid
 //! diagram of the services and the order to extract them in.
 
-use super::cycles::cycle_groups;
+use super::cycles::{cycle_groups, describe_cuts};
 use super::AnalyzeReport;
 use std::fmt::Write;
 
@@ -42,20 +42,12 @@ pub fn render(report: &AnalyzeReport<'_>) -> String {
         let _ = writeln!(out, "{}. **{}** — {}", step.step, step.service, step.reason);
     }
     for group in cycle_groups(&proposal.cycles) {
-        let cuts: Vec<String> = group
-            .cuts
-            .iter()
-            .map(|cut| {
-                let (from, to) = &cut.weakest_link;
-                format!("`{from} → {to}` ({})", cut.evidence)
-            })
-            .collect();
         let _ = writeln!(
             out,
             "\n> Cycle between {}: cut {}, each the weakest still closing a cycle, for instance by \
              replacing those reads with events or an API call.",
             group.services.join(", "),
-            cuts.join(", ")
+            describe_cuts(&group.cuts, "`")
         );
     }
 
