@@ -15,6 +15,7 @@ use super::tables::Tables;
 use super::words::{bare, compact, key, schema_of};
 use crate::model::{AccessMode, AccessVia, Codebase, ForeignKey, Schema};
 use petgraph::graph::{NodeIndex, UnGraph};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -90,27 +91,50 @@ impl SignalGraph {
     }
 }
 
-/// Accumulates edge weights between units; repeated pairs add up in call
-/// order, so sums are repeatable.
+/// Accumulates edge weights between units. Every contribution is kept in
+/// call order and summed per pair at the end, after a stable sort: each
+/// pair's sum adds its contributions in the order they came, so sums are
+/// repeatable, and the sorting runs on all cores.
 struct Builder<'t, 'a> {
     tables: &'t Tables<'a>,
-    weights: FxHashMap<(usize, usize), f64>,
-    /// Pairs linked by direct evidence, for [`SignalGraph::degree`].
-    direct: BTreeSet<(usize, usize)>,
+    contributions: Vec<(usize, usize, f64)>,
+    /// Pairs linked by direct evidence, for [`SignalGraph::degree`];
+    /// repeated pairs are removed at the end.
+    direct: Vec<(usize, usize)>,
+}
+
+/// One contribution to the link between `a` and `b`, `a < b`; `None` for a
+/// unit with itself or nothing to add.
+fn contribution(a: usize, b: usize, w: f64) -> Option<(usize, usize, f64)> {
+    (a != b && w > 0.0).then(|| (a.min(b), a.max(b), w))
 }
 
 impl Builder<'_, '_> {
     fn add(&mut self, a: usize, b: usize, w: f64) {
-        if a != b && w > 0.0 {
-            *self.weights.entry((a.min(b), a.max(b))).or_insert(0.0) += w;
-        }
+        self.contributions.extend(contribution(a, b, w));
     }
 
     fn add_direct(&mut self, a: usize, b: usize, w: f64) {
-        if a != b && w > 0.0 {
-            self.add(a, b, w);
-            self.direct.insert((a.min(b), a.max(b)));
+        if let Some(c) = contribution(a, b, w) {
+            self.contributions.push(c);
+            self.direct.push((c.0, c.1));
         }
+    }
+
+    /// The summed edges, sorted by pair, and the distinct direct pairs.
+    fn finish(mut self) -> (Vec<(usize, usize, f64)>, Vec<(usize, usize)>) {
+        // Stable: a pair's contributions stay in call order.
+        self.contributions.par_sort_by_key(|&(a, b, _)| (a, b));
+        let mut edges: Vec<(usize, usize, f64)> = Vec::new();
+        for (a, b, w) in self.contributions {
+            match edges.last_mut() {
+                Some(last) if (last.0, last.1) == (a, b) => last.2 += w,
+                _ => edges.push((a, b, w)),
+            }
+        }
+        self.direct.par_sort_unstable();
+        self.direct.dedup();
+        (edges, self.direct)
     }
 
     fn unit(&self, table: &str) -> Option<usize> {
@@ -175,20 +199,32 @@ impl Builder<'_, '_> {
             around.entry(b).or_default().push((a, w));
         }
         // Siblings: Adamic–Adar style, a shared neighbor linked to many
-        // units relates each pair of them less.
-        for list in around.values() {
-            let n = list.len();
-            if !(2..=MAX_GROUP).contains(&n) {
-                continue;
-            }
-            let share = SIBLING / (1.0 + n as f64).ln();
-            for (i, &(a, wa)) in list.iter().enumerate() {
-                for &(c, wc) in &list[i + 1..] {
-                    self.add(a, c, share * (wa * wc).sqrt());
-                }
-            }
+        // units relates each pair of them less. A hub's neighbors make
+        // many pairs: listed on all cores, kept in neighbor order.
+        let lists: Vec<&Vec<(usize, f64)>> = around.values().collect();
+        let siblings: Vec<(usize, usize, f64)> = lists
+            .par_iter()
+            .flat_map_iter(|list| sibling_links(list))
+            .collect();
+        self.contributions.extend(siblings);
+    }
+}
+
+/// The links between the units around one shared neighbor, each pair
+/// once, in list order; none for a list too short or too long to say much.
+fn sibling_links(list: &[(usize, f64)]) -> Vec<(usize, usize, f64)> {
+    let n = list.len();
+    if !(2..=MAX_GROUP).contains(&n) {
+        return Vec::new();
+    }
+    let share = SIBLING / (1.0 + n as f64).ln();
+    let mut links = Vec::with_capacity(n * (n - 1) / 2);
+    for (i, &(a, wa)) in list.iter().enumerate() {
+        for &(c, wc) in &list[i + 1..] {
+            links.extend(contribution(a, c, share * (wa * wc).sqrt()));
         }
     }
+    links
 }
 
 /// The units each module touches, with the strongest access weight.
@@ -244,8 +280,8 @@ pub(crate) fn build(
 ) -> SignalGraph {
     let mut b = Builder {
         tables,
-        weights: FxHashMap::default(),
-        direct: BTreeSet::new(),
+        contributions: Vec::new(),
+        direct: Vec::new(),
     };
     let mut directed = BTreeMap::new();
     if signals.contains(&Signal::ForeignKeys) {
@@ -291,11 +327,9 @@ pub(crate) fn build(
     if signals.contains(&Signal::Names) {
         add_names(&mut b, schema);
     }
-    let mut edges: Vec<(usize, usize, f64)> =
-        b.weights.into_iter().map(|((a, c), w)| (a, c, w)).collect();
-    edges.sort_by_key(|x| (x.0, x.1));
+    let (edges, direct) = b.finish();
     let mut degree = vec![0; tables.units.len()];
-    for &(a, c) in &b.direct {
+    for &(a, c) in &direct {
         degree[a] += 1;
         degree[c] += 1;
     }
@@ -303,7 +337,7 @@ pub(crate) fn build(
         units: tables.units.len(),
         edges,
         degree,
-        direct: b.direct.into_iter().collect(),
+        direct,
     }
 }
 
