@@ -66,6 +66,9 @@ pub(crate) fn access_weight(mode: AccessMode, via: AccessVia) -> f64 {
     }
 }
 
+/// A weighted link between two units, `a < b`.
+pub(crate) type Edge = (usize, usize, f64);
+
 /// The table graph over units, edges sorted with `a < b`.
 pub(crate) struct SignalGraph {
     pub(crate) units: usize,
@@ -97,7 +100,7 @@ impl SignalGraph {
 /// repeatable, and the sorting runs on all cores.
 struct Builder<'t, 'a> {
     tables: &'t Tables<'a>,
-    contributions: Vec<(usize, usize, f64)>,
+    contributions: Vec<Edge>,
     /// Pairs linked by direct evidence, for [`SignalGraph::degree`];
     /// repeated pairs are removed at the end.
     direct: Vec<(usize, usize)>,
@@ -105,7 +108,7 @@ struct Builder<'t, 'a> {
 
 /// One contribution to the link between `a` and `b`, `a < b`; `None` for a
 /// unit with itself or nothing to add.
-fn contribution(a: usize, b: usize, w: f64) -> Option<(usize, usize, f64)> {
+fn contribution(a: usize, b: usize, w: f64) -> Option<Edge> {
     (a != b && w > 0.0).then(|| (a.min(b), a.max(b), w))
 }
 
@@ -122,10 +125,10 @@ impl Builder<'_, '_> {
     }
 
     /// The summed edges, sorted by pair, and the distinct direct pairs.
-    fn finish(mut self) -> (Vec<(usize, usize, f64)>, Vec<(usize, usize)>) {
+    fn finish(mut self) -> (Vec<Edge>, Vec<(usize, usize)>) {
         // Stable: a pair's contributions stay in call order.
         self.contributions.par_sort_by_key(|&(a, b, _)| (a, b));
-        let mut edges: Vec<(usize, usize, f64)> = Vec::new();
+        let mut edges: Vec<Edge> = Vec::new();
         for (a, b, w) in self.contributions {
             match edges.last_mut() {
                 Some(last) if (last.0, last.1) == (a, b) => last.2 += w,
@@ -202,7 +205,7 @@ impl Builder<'_, '_> {
         // units relates each pair of them less. A hub's neighbors make
         // many pairs: listed on all cores, kept in neighbor order.
         let lists: Vec<&Vec<(usize, f64)>> = around.values().collect();
-        let siblings: Vec<(usize, usize, f64)> = lists
+        let siblings: Vec<Edge> = lists
             .par_iter()
             .flat_map_iter(|list| sibling_links(list))
             .collect();
@@ -212,7 +215,7 @@ impl Builder<'_, '_> {
 
 /// The links between the units around one shared neighbor, each pair
 /// once, in list order; none for a list too short or too long to say much.
-fn sibling_links(list: &[(usize, f64)]) -> Vec<(usize, usize, f64)> {
+fn sibling_links(list: &[(usize, f64)]) -> Vec<Edge> {
     let n = list.len();
     if !(2..=MAX_GROUP).contains(&n) {
         return Vec::new();
