@@ -1,15 +1,22 @@
 //! The module tree: from each crate root, follow `mod x;` to `x.rs` or
-//! `x/mod.rs` (or a `#[path]`), reading the files of each depth in
-//! parallel. Every file is parsed exactly once per crate that includes it.
+//! `x/mod.rs` (or a `#[path]`). Every file is parsed exactly once per crate
+//! that includes it.
+//!
+//! Reading runs in two passes. The first reads every file on all cores, a
+//! file as soon as the file declaring it has been read, so one big file
+//! (a diesel `schema.rs` of 40,000 lines) never leaves a core idle while
+//! the rest of its depth waits. The second walks the trees depth by depth,
+//! as the modules are numbered, taking each file's facts from the first:
+//! the numbering and parents do not depend on which file finished first.
 
 use super::extract::{extract_syntax, guarded, parse_source, FileContext};
 use super::facts::{FileFacts, ModuleFacts};
 use super::gate::SchemaGate;
 use super::workspace::{relative, Workspace};
 use crate::model::Diagnostic;
-use rayon::prelude::*;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Where `mod name;` lives, looking in `base`: `name.rs` (a file that does
 /// not own its directory) or `name/mod.rs` (one that does).
@@ -54,9 +61,9 @@ fn read_source(path: &Path, shown: &str) -> Result<String, Diagnostic> {
 
 /// Reads and parses one file, then waits for the schema to match what the
 /// file names against it.
-fn read_job(job: &Job, root: &Path, gate: &SchemaGate) -> (String, FileFacts) {
-    let shown = relative(&job.file, root);
-    let text = match read_source(&job.file, &shown) {
+fn read_file(path: &Path, mod_rs: bool, root: &Path, gate: &SchemaGate) -> (String, FileFacts) {
+    let shown = relative(path, root);
+    let text = match read_source(path, &shown) {
         Ok(text) => text,
         Err(d) => return (shown, FileFacts::one_module_with(d)),
     };
@@ -71,21 +78,84 @@ fn read_job(job: &Job, root: &Path, gate: &SchemaGate) -> (String, FileFacts) {
         let ctx = FileContext {
             tables: &view.tables,
             dialect: view.dialect,
-            file: &job.file,
+            file: path,
             shown: &shown,
-            mod_rs: job.mod_rs,
+            mod_rs,
         };
         extract_syntax(&ctx, &file)
     });
     (shown, facts)
 }
 
-/// Reads every crate's module tree, depth by depth.
+/// A file read for one crate, as its parent declared it: the crate, the
+/// file, and whether it owns its directory (`mod.rs`, a `#[path]`).
+type FileKey = (usize, PathBuf, bool);
+
+/// The first pass: every file of every crate's module tree, read and
+/// parsed on all cores, each as soon as its parent was read.
+struct FirstPass<'a> {
+    root: &'a Path,
+    gate: &'a SchemaGate,
+    claimed: Mutex<FxHashSet<FileKey>>,
+    read: Mutex<FxHashMap<FileKey, (String, FileFacts)>>,
+}
+
+impl<'a> FirstPass<'a> {
+    fn run(workspace: &Workspace, root: &'a Path, gate: &'a SchemaGate) -> Self {
+        let pass = FirstPass {
+            root,
+            gate,
+            claimed: Mutex::new(FxHashSet::default()),
+            read: Mutex::new(FxHashMap::default()),
+        };
+        rayon::scope(|scope| {
+            for (i, krate) in workspace.crates.iter().enumerate() {
+                pass.claim(scope, (i, krate.root_file.clone(), true));
+            }
+        });
+        pass
+    }
+
+    /// Reads `key` on some core unless it was claimed before.
+    fn claim<'s>(&'s self, scope: &rayon::Scope<'s>, key: FileKey) {
+        let fresh = lock(&self.claimed).insert(key.clone());
+        if fresh {
+            scope.spawn(move |scope| self.read_one(scope, key));
+        }
+    }
+
+    fn read_one<'s>(&'s self, scope: &rayon::Scope<'s>, key: FileKey) {
+        let (shown, facts) = read_file(&key.1, key.2, self.root, self.gate);
+        for module in &facts.modules {
+            for child in &module.children {
+                if let Some(file) = &child.file {
+                    self.claim(scope, (key.0, file.clone(), child.mod_rs));
+                }
+            }
+        }
+        lock(&self.read).insert(key, (shown, facts));
+    }
+}
+
+/// A reader that panicked cannot leave these sets half-changed (each
+/// change is one insert), so a poisoned lock is still good to use.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Reads every crate's module tree: all files at once, then numbered
+/// depth by depth.
 pub fn read_tree(
     workspace: &Workspace,
     root: &Path,
     gate: &SchemaGate,
 ) -> (Vec<ModuleRecord>, Vec<Diagnostic>) {
+    let mut read = FirstPass::run(workspace, root, gate)
+        .read
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut records: Vec<ModuleRecord> = Vec::new();
     let mut diagnostics = Vec::new();
     let mut seen: FxHashSet<(usize, PathBuf)> = FxHashSet::default();
@@ -104,8 +174,14 @@ pub fn read_tree(
         .collect();
     while !frontier.is_empty() {
         let results: Vec<(String, FileFacts)> = frontier
-            .par_iter()
-            .map(|job| read_job(job, root, gate))
+            .iter()
+            .map(|job| {
+                let key = (job.crate_index, job.file.clone(), job.mod_rs);
+                // Every file the trees reach was read in the first pass;
+                // reading here too only guards against a gap in it.
+                read.remove(&key)
+                    .unwrap_or_else(|| read_file(&job.file, job.mod_rs, root, gate))
+            })
             .collect();
         let mut next = Vec::new();
         for (job, (shown, facts)) in frontier.into_iter().zip(results) {
