@@ -61,14 +61,20 @@ pub fn assemble(root: &Path, workspace: &Workspace, mut records: Vec<ModuleRecor
     let links = calls::link_all(&program, &entities);
 
     // Tables as numbers, in name order, so keys sort like names.
-    let mut table_names: BTreeSet<&str> = BTreeSet::new();
-    for info in &infos {
-        table_names.extend(info.accesses.iter().map(|a| a.table.as_str()));
-    }
-    for (f, l) in program.fns.iter().zip(&links) {
-        table_names.extend(f.fact.accesses.iter().map(|a| a.table.as_str()));
-        table_names.extend(l.accesses.iter().map(|a| a.table.as_str()));
-    }
+    let mut table_names: Vec<&str> = infos
+        .par_iter()
+        .flat_map_iter(|info| info.accesses.iter().map(|a| a.table.as_str()))
+        .chain(
+            program
+                .fns
+                .par_iter()
+                .zip(&links)
+                .flat_map_iter(|(f, l)| f.fact.accesses.iter().chain(&l.accesses))
+                .map(|a| a.table.as_str()),
+        )
+        .collect();
+    table_names.par_sort_unstable();
+    table_names.dedup();
     let tables: Vec<String> = table_names.into_iter().map(str::to_string).collect();
     let table_id: FxHashMap<&str, u32> = tables
         .iter()
@@ -79,7 +85,7 @@ pub fn assemble(root: &Path, workspace: &Workspace, mut records: Vec<ModuleRecor
 
     let direct: Vec<Vec<u32>> = program
         .fns
-        .iter()
+        .par_iter()
         .zip(&links)
         .map(|(f, l)| {
             let mut keys: Vec<u32> = f.fact.accesses.iter().chain(&l.accesses).map(key).collect();

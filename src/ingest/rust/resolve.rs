@@ -118,6 +118,120 @@ enum Ns {
 
 const MAX_GLOB_DEPTH: u32 = 6;
 
+/// Where one module's entries start in the program's lists.
+#[derive(Debug, Clone, Copy, Default)]
+struct IndexBase {
+    types: usize,
+    imports: usize,
+    fns: usize,
+    impls: usize,
+}
+
+/// One module indexed on its own: its node, and its entries for the
+/// program's lists, numbered from its [`IndexBase`].
+struct IndexedModule {
+    node: ModNode,
+    types: Vec<TypeNode>,
+    imports: Vec<Import>,
+    fns: Vec<FnNode>,
+    impls: Vec<(ModId, Segs)>,
+    /// (method, its impl block's index in the program's list).
+    methods: Vec<(FnId, usize)>,
+}
+
+/// Indexes module `m`: its names (child modules first, then the entity's
+/// generated names, types, imports and functions, in that order, as
+/// lookups expect), with ids counted from `base`.
+fn index_module(
+    m: ModId,
+    root: ModId,
+    record: ModuleRecord,
+    children: Vec<(String, ModId)>,
+    base: IndexBase,
+) -> IndexedModule {
+    let facts = record.facts;
+    let mut node = ModNode {
+        crate_index: record.crate_index,
+        parent: record.parent.map(|p| p as ModId),
+        root,
+        names: FxHashMap::default(),
+        globs: Vec::new(),
+        imports: Vec::with_capacity(facts.uses.len()),
+    };
+    for (name, child) in children {
+        node.names.entry(name).or_default().push(Item::Mod(child));
+    }
+    if facts.entity_table.is_some() {
+        for (part, name) in ENTITY_PARTS.iter().enumerate() {
+            // The entity's generated names win over what they shadow.
+            node.names
+                .entry(name.to_string())
+                .or_default()
+                .insert(0, Item::Entity(part as u8));
+        }
+    }
+    let impl_count = facts.impls.len();
+    let impls: Vec<(ModId, Segs)> = facts
+        .impls
+        .into_iter()
+        .map(|imp| (m, imp.self_ty))
+        .collect();
+    let mut types = Vec::with_capacity(facts.types.len());
+    for (k, t) in facts.types.into_iter().enumerate() {
+        let id = (base.types + k) as TypeId;
+        node.names.entry(t.name).or_default().push(Item::Type(id));
+        types.push(TypeNode {
+            module: m,
+            diesel_table: t.diesel_table,
+        });
+    }
+    let mut imports = Vec::with_capacity(facts.uses.len());
+    for (k, use_) in facts.uses.into_iter().enumerate() {
+        let id = (base.imports + k) as u32;
+        node.imports.push(id);
+        match use_.name {
+            Some(name) if name != "_" => node.names.entry(name).or_default().push(Item::Import(id)),
+            Some(_) => {}
+            None => node.globs.push(id),
+        }
+        imports.push(Import {
+            module: m,
+            path: use_.path,
+        });
+    }
+    let mut fns = Vec::with_capacity(facts.fns.len());
+    let mut methods = Vec::new();
+    for (k, f) in facts.fns.into_iter().enumerate() {
+        let id = (base.fns + k) as FnId;
+        match f.kind {
+            FnKind::Free | FnKind::Const => {
+                node.names
+                    .entry(f.name.clone())
+                    .or_default()
+                    .push(Item::Fn(id));
+            }
+            FnKind::Method(index) => {
+                if index < impl_count {
+                    methods.push((id, base.impls + index));
+                }
+            }
+        }
+        fns.push(FnNode {
+            module: m,
+            self_target: None,
+            fact: f,
+        });
+    }
+    IndexedModule {
+        node,
+        types,
+        imports,
+        fns,
+        impls,
+        methods,
+    }
+}
+
 impl Program {
     /// Indexes the module records; `records[i]` becomes module `i`.
     pub fn build(records: Vec<ModuleRecord>, workspace: &Workspace) -> Program {
@@ -128,91 +242,53 @@ impl Program {
                 roots.entry(record.crate_index).or_insert(i as ModId);
             }
         }
-        for (i, record) in records.iter().enumerate() {
-            program.modules.push(ModNode {
-                crate_index: record.crate_index,
-                parent: record.parent.map(|p| p as ModId),
-                root: roots
-                    .get(&record.crate_index)
-                    .copied()
-                    .unwrap_or(i as ModId),
-                names: FxHashMap::default(),
-                globs: Vec::new(),
-                imports: Vec::new(),
-            });
-        }
+        // Each module's child modules, in module order.
+        let mut children: Vec<Vec<(String, ModId)>> = vec![Vec::new(); records.len()];
         for (i, record) in records.iter().enumerate() {
             if let (Some(parent), Some(name)) = (record.parent, record.path.last()) {
-                program.modules[parent]
-                    .names
-                    .entry(name.clone())
-                    .or_default()
-                    .push(Item::Mod(i as ModId));
+                children[parent].push((name.clone(), i as ModId));
             }
         }
+        // Where each module's types, imports, functions and impl blocks
+        // start in the program's lists, so modules index on all cores.
+        let mut bases = Vec::with_capacity(records.len());
+        let mut next = IndexBase::default();
+        for record in &records {
+            bases.push(next);
+            let facts = &record.facts;
+            next.types += facts.types.len();
+            next.imports += facts.uses.len();
+            next.fns += facts.fns.len();
+            next.impls += facts.impls.len();
+        }
+        let indexed: Vec<IndexedModule> = records
+            .into_par_iter()
+            .zip(children)
+            .zip(bases)
+            .enumerate()
+            .map(|(i, ((record, children), base))| {
+                let root = roots
+                    .get(&record.crate_index)
+                    .copied()
+                    .unwrap_or(i as ModId);
+                index_module(i as ModId, root, record, children, base)
+            })
+            .collect();
+        program.types.reserve(next.types);
+        program.imports.reserve(next.imports);
+        program.fns.reserve(next.fns);
+        program.modules.reserve(indexed.len());
         // Each impl block once (its module, its self type), and which
         // block each method belongs to.
-        let mut impls: Vec<(ModId, Segs)> = Vec::new();
+        let mut impls: Vec<(ModId, Segs)> = Vec::with_capacity(next.impls);
         let mut methods: Vec<(FnId, usize)> = Vec::new();
-        for (i, record) in records.into_iter().enumerate() {
-            let m = i as ModId;
-            let mut facts = record.facts;
-            let first_impl = impls.len();
-            impls.extend(facts.impls.drain(..).map(|imp| (m, imp.self_ty)));
-            let node = &mut program.modules[i];
-            if facts.entity_table.is_some() {
-                for (part, name) in ENTITY_PARTS.iter().enumerate() {
-                    // The entity's generated names win over what they shadow.
-                    node.names
-                        .entry(name.to_string())
-                        .or_default()
-                        .insert(0, Item::Entity(part as u8));
-                }
-            }
-            for t in facts.types {
-                let id = program.types.len() as TypeId;
-                node.names.entry(t.name).or_default().push(Item::Type(id));
-                program.types.push(TypeNode {
-                    module: m,
-                    diesel_table: t.diesel_table,
-                });
-            }
-            for use_ in facts.uses {
-                let id = program.imports.len() as u32;
-                node.imports.push(id);
-                match use_.name {
-                    Some(name) if name != "_" => {
-                        node.names.entry(name).or_default().push(Item::Import(id))
-                    }
-                    Some(_) => {}
-                    None => node.globs.push(id),
-                }
-                program.imports.push(Import {
-                    module: m,
-                    path: use_.path,
-                });
-            }
-            for f in facts.fns {
-                let id = program.fns.len() as FnId;
-                match f.kind {
-                    FnKind::Free | FnKind::Const => {
-                        node.names
-                            .entry(f.name.clone())
-                            .or_default()
-                            .push(Item::Fn(id));
-                    }
-                    FnKind::Method(index) => {
-                        if first_impl + index < impls.len() {
-                            methods.push((id, first_impl + index));
-                        }
-                    }
-                }
-                program.fns.push(FnNode {
-                    module: m,
-                    self_target: None,
-                    fact: f,
-                });
-            }
+        for module in indexed {
+            program.modules.push(module.node);
+            program.types.extend(module.types);
+            program.imports.extend(module.imports);
+            program.fns.extend(module.fns);
+            impls.extend(module.impls);
+            methods.extend(module.methods);
         }
         program.externs = workspace
             .crates
