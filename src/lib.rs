@@ -6,6 +6,7 @@ pub mod commands;
 pub mod exit;
 pub mod fsutil;
 pub mod ingest;
+pub mod memory;
 pub mod model;
 pub mod plan;
 pub mod printer;

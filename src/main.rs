@@ -18,5 +18,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
         }
     };
+    // The process ends with the command: large values need not be freed.
+    carve::memory::free_nothing_before_exit();
     carve::run(cli).into()
 }

@@ -127,6 +127,7 @@ pub fn run(args: &AnalyzeArgs, printer: &Printer) -> ExitStatus {
         Format::Mermaid => report::mermaid::render(&report),
     };
     printer.result(&text);
+    crate::memory::discard((loaded, codebase, proposal, agreement, text));
     ExitStatus::Success
 }
 

@@ -191,10 +191,10 @@ pub fn assemble(root: &Path, workspace: &Workspace, mut records: Vec<ModuleRecor
         modules: merge_same_names(modules),
         co_access: co_access.into_iter().collect(),
     };
-    // Freeing millions of small strings takes a while and nobody waits for
-    // it: let a worker do it while the caller goes on.
+    // Millions of small strings and lists: see `memory` for why they are
+    // not always freed one by one.
     drop(table_id);
-    rayon::spawn(move || drop((program, links, acc, infos, fns_of, tables)));
+    crate::memory::discard((program, links, acc, infos, fns_of, tables));
     codebase
 }
 
