@@ -630,3 +630,42 @@ fn the_same_input_gives_the_same_output() {
     sorted.sort();
     assert_eq!(names, sorted);
 }
+
+#[test]
+fn a_file_two_modules_include_belongs_to_the_first_declaration_read() {
+    let schema = schema();
+    let (first, diagnostics) = read_codebase(&fixture("shared_file"), &schema);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    let names: Vec<(&str, &str)> = first
+        .modules
+        .iter()
+        .map(|m| (m.name.as_str(), m.file.as_str()))
+        .collect();
+    // Files are read on all cores in any order; the module tree is still
+    // numbered depth by depth, so `billing` (declared first) owns the file.
+    assert_eq!(
+        names,
+        vec![
+            ("shared_file", "src/lib.rs"),
+            ("shared_file::billing", "src/billing.rs"),
+            (
+                "shared_file::billing::tag_queries",
+                "src/shared/tag_queries.rs"
+            ),
+            ("shared_file::reports", "src/reports.rs"),
+        ]
+    );
+    let tags = access(
+        module(&first, "shared_file::billing::tag_queries"),
+        "tags",
+        Read,
+    );
+    assert_evidence(
+        tags,
+        "src/shared/tag_queries.rs",
+        line("shared_file", "src/shared/tag_queries.rs", "FROM tags"),
+    );
+    for _ in 0..20 {
+        assert_eq!(read_codebase(&fixture("shared_file"), &schema).0, first);
+    }
+}
