@@ -62,6 +62,15 @@ fn module<'a>(codebase: &'a Codebase, name: &str) -> &'a Module {
         })
 }
 
+/// Each module's name and file, in the codebase's order.
+fn module_files(codebase: &Codebase) -> Vec<(&str, &str)> {
+    codebase
+        .modules
+        .iter()
+        .map(|m| (m.name.as_str(), m.file.as_str()))
+        .collect()
+}
+
 fn access<'a>(m: &'a Module, table: &str, mode: AccessMode) -> &'a Access {
     m.accesses
         .iter()
@@ -359,13 +368,8 @@ fn sql_in_constants_lets_and_format_templates() {
 #[test]
 fn module_tree_follows_every_layout_and_skips_tests() {
     let (cb, diagnostics) = read("module_tree");
-    let names: Vec<(&str, &str)> = cb
-        .modules
-        .iter()
-        .map(|m| (m.name.as_str(), m.file.as_str()))
-        .collect();
     assert_eq!(
-        names,
+        module_files(&cb),
         vec![
             ("tool", "src/bin/tool.rs"),
             ("tree_demo", "src/lib.rs"),
@@ -636,15 +640,10 @@ fn a_file_two_modules_include_belongs_to_the_first_declaration_read() {
     let schema = schema();
     let (first, diagnostics) = read_codebase(&fixture("shared_file"), &schema);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
-    let names: Vec<(&str, &str)> = first
-        .modules
-        .iter()
-        .map(|m| (m.name.as_str(), m.file.as_str()))
-        .collect();
     // Files are read on all cores in any order; the module tree is still
     // numbered depth by depth, so `billing` (declared first) owns the file.
     assert_eq!(
-        names,
+        module_files(&first),
         vec![
             ("shared_file", "src/lib.rs"),
             ("shared_file::billing", "src/billing.rs"),
