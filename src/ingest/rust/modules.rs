@@ -50,11 +50,14 @@ struct Job {
 }
 
 fn read_source(path: &Path, shown: &str) -> Result<String, Diagnostic> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    let mut bytes = std::fs::read(path).map_err(|e| {
         Diagnostic::warning("rust-unreadable", format!("cannot read {shown}: {e}")).in_file(shown)
     })?;
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    String::from_utf8(body.to_vec()).map_err(|_| {
+    // A byte-order mark is dropped in place: the text is not copied.
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|_| {
         Diagnostic::warning("rust-unreadable", format!("{shown} is not UTF-8")).in_file(shown)
     })
 }
@@ -238,4 +241,26 @@ pub fn read_tree(
         frontier = next;
     }
     (records, diagnostics)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_source;
+
+    #[test]
+    fn sources_lose_a_byte_order_mark_and_must_be_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        let marked = dir.path().join("marked.rs");
+        std::fs::write(&marked, b"\xEF\xBB\xBFfn main() {}\n").unwrap();
+        assert_eq!(read_source(&marked, "marked.rs").unwrap(), "fn main() {}\n");
+        let binary = dir.path().join("binary.rs");
+        std::fs::write(&binary, b"fn \xFF() {}\n").unwrap();
+        let warning = read_source(&binary, "binary.rs").unwrap_err();
+        assert_eq!(warning.code, "rust-unreadable");
+        assert!(
+            warning.message.contains("binary.rs is not UTF-8"),
+            "{}",
+            warning.message
+        );
+    }
 }
