@@ -144,21 +144,14 @@ impl Builder<'_, '_> {
         self.tables.find(table).map(|t| self.tables.unit_of[t])
     }
 
-    /// Spreads `budget` over the pairs of a weighted group of units; a
-    /// pair gets the product of its members' weights, so two written
-    /// tables tie more than a written and a read one.
-    fn add_group(&mut self, members: &BTreeMap<usize, f64>, budget: f64) {
-        let n = members.len();
-        if !(2..=MAX_GROUP).contains(&n) {
-            return;
-        }
-        let list: Vec<(usize, f64)> = members.iter().map(|(&u, &w)| (u, w)).collect();
-        let share = budget / (n - 1) as f64;
-        for (i, &(a, wa)) in list.iter().enumerate() {
-            for &(b, wb) in &list[i + 1..] {
-                self.add_direct(a, b, share * wa * wb);
-            }
-        }
+    /// Groups are listed on all cores and added in their order.
+    fn add_groups(&mut self, groups: &[BTreeMap<usize, f64>], budget: f64) {
+        let links: Vec<Edge> = groups
+            .par_iter()
+            .flat_map_iter(|members| group_links(members, budget))
+            .collect();
+        self.direct.extend(links.iter().map(|&(a, b, _)| (a, b)));
+        self.contributions.extend(links);
     }
 
     /// Collects foreign keys as directed unit pairs: the first key between
@@ -213,6 +206,25 @@ impl Builder<'_, '_> {
     }
 }
 
+/// Spreads `budget` over the pairs of a weighted group of units; a
+/// pair gets the product of its members' weights, so two written
+/// tables tie more than a written and a read one.
+fn group_links(members: &BTreeMap<usize, f64>, budget: f64) -> Vec<Edge> {
+    let n = members.len();
+    if !(2..=MAX_GROUP).contains(&n) {
+        return Vec::new();
+    }
+    let list: Vec<(usize, f64)> = members.iter().map(|(&u, &w)| (u, w)).collect();
+    let share = budget / (n - 1) as f64;
+    let mut links = Vec::with_capacity(n * (n - 1) / 2);
+    for (i, &(a, wa)) in list.iter().enumerate() {
+        for &(b, wb) in &list[i + 1..] {
+            links.extend(contribution(a, b, share * wa * wb));
+        }
+    }
+    links
+}
+
 /// The links between the units around one shared neighbor, each pair
 /// once, in list order; none for a list too short or too long to say much.
 fn sibling_links(list: &[(usize, f64)]) -> Vec<Edge> {
@@ -233,7 +245,7 @@ fn sibling_links(list: &[(usize, f64)]) -> Vec<Edge> {
 /// The units each module touches, with the strongest access weight.
 pub(crate) fn module_units(tables: &Tables, code: &Codebase) -> Vec<BTreeMap<usize, f64>> {
     code.modules
-        .iter()
+        .par_iter()
         .map(|m| {
             let mut units: BTreeMap<usize, f64> = BTreeMap::new();
             for access in &m.accesses {
@@ -303,15 +315,13 @@ pub(crate) fn build(
     if signals.contains(&Signal::CodeAccess) {
         let mut groups = touched.clone();
         damp_groups(&mut groups);
-        for units in &groups {
-            b.add_group(units, CODE);
-        }
+        b.add_groups(&groups, CODE);
         add_written_together(&mut b, tables, code);
     }
     if signals.contains(&Signal::CoAccess) {
         let mut groups: Vec<BTreeMap<usize, f64>> = code
             .co_access
-            .iter()
+            .par_iter()
             .map(|set| {
                 set.iter()
                     .filter_map(|t| b.unit(t))
@@ -320,9 +330,7 @@ pub(crate) fn build(
             })
             .collect();
         damp_groups(&mut groups);
-        for units in &groups {
-            b.add_group(units, CO_ACCESS);
-        }
+        b.add_groups(&groups, CO_ACCESS);
     }
     if signals.contains(&Signal::ModuleDependencies) {
         add_dependencies(&mut b, code, &touched);
@@ -394,23 +402,35 @@ fn add_written_together(b: &mut Builder, tables: &Tables, code: &Codebase) {
 /// A module depending on another links their tables weakly.
 fn add_dependencies(b: &mut Builder, code: &Codebase, touched: &[BTreeMap<usize, f64>]) {
     let index = code.module_index();
-    for (i, m) in code.modules.iter().enumerate() {
-        for dep in &m.depends_on {
-            let Some(&j) = index.get(dep.as_str()) else {
-                continue;
-            };
-            let (from, to) = (&touched[i], &touched[j]);
-            if i == j || from.is_empty() || to.is_empty() || from.len() * to.len() > MAX_GROUP * 4 {
-                continue;
-            }
-            let share = DEPENDENCY / (from.len() * to.len()) as f64;
-            for (&a, &wa) in from {
-                for (&c, &wc) in to {
-                    b.add(a, c, share * wa * wc);
+    let links: Vec<Edge> = code
+        .modules
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, m)| {
+            let mut links = Vec::new();
+            for dep in &m.depends_on {
+                let Some(&j) = index.get(dep.as_str()) else {
+                    continue;
+                };
+                let (from, to) = (&touched[i], &touched[j]);
+                if i == j
+                    || from.is_empty()
+                    || to.is_empty()
+                    || from.len() * to.len() > MAX_GROUP * 4
+                {
+                    continue;
+                }
+                let share = DEPENDENCY / (from.len() * to.len()) as f64;
+                for (&a, &wa) in from {
+                    for (&c, &wc) in to {
+                        links.extend(contribution(a, c, share * wa * wc));
+                    }
                 }
             }
-        }
-    }
+            links
+        })
+        .collect();
+    b.contributions.extend(links);
 }
 
 /// Same schema, and names that extend another table's name.
