@@ -86,29 +86,47 @@ impl Network {
     }
 
     fn build(nodes: usize, edges: &[(usize, usize, f64)], mut inner: Vec<f64>) -> Self {
-        let mut lists: Vec<Vec<(usize, f64)>> = vec![Vec::new(); nodes];
+        // Both ends of every edge, laid out node by node in edge order (a
+        // counting sort: one allocation, however many nodes).
+        let kept = |w: f64| w > 0.0 && w.is_finite();
+        let mut starts = vec![0usize; nodes + 1];
         for &(a, b, w) in edges {
-            if w <= 0.0 || !w.is_finite() {
+            if kept(w) && a != b {
+                starts[a + 1] += 1;
+                starts[b + 1] += 1;
+            }
+        }
+        for node in 0..nodes {
+            starts[node + 1] += starts[node];
+        }
+        let mut next = starts.clone();
+        let mut ends = vec![(0usize, 0.0f64); starts[nodes]];
+        for &(a, b, w) in edges {
+            if !kept(w) {
                 continue;
             }
             if a == b {
                 inner[a] += w;
             } else {
-                lists[a].push((b, w));
-                lists[b].push((a, w));
+                ends[next[a]] = (b, w);
+                next[a] += 1;
+                ends[next[b]] = (a, w);
+                next[b] += 1;
             }
         }
         let mut offsets = Vec::with_capacity(nodes + 1);
-        let mut neighbors = Vec::new();
-        let mut weights = Vec::new();
+        let mut neighbors = Vec::with_capacity(ends.len());
+        let mut weights = Vec::with_capacity(ends.len());
         let mut strength = Vec::with_capacity(nodes);
         offsets.push(0);
-        for (node, mut list) in lists.into_iter().enumerate() {
-            // Sorted, duplicates merged: a fixed order makes sums repeatable.
+        for node in 0..nodes {
+            let list = &mut ends[starts[node]..starts[node + 1]];
+            // Sorted (stably: equal neighbors keep edge order), duplicates
+            // merged: a fixed order makes sums repeatable.
             list.sort_by_key(|x| x.0);
             let mut k = 2.0 * inner[node];
             let mut last: Option<usize> = None;
-            for (to, w) in list {
+            for &(to, w) in list.iter() {
                 k += w;
                 if last == Some(to) {
                     *weights.last_mut().expect("pushed") += w;
@@ -151,26 +169,85 @@ impl Network {
     }
 
     /// The network whose nodes are the communities of `membership`
-    /// (numbered `0..count`).
+    /// (numbered `0..count`). A link's weight is summed once, from its
+    /// lower-numbered community, in node order, and given to both ends, so
+    /// the network stays symmetric; no list needs sorting but the set of
+    /// each community's higher-numbered neighbors.
     fn aggregate(&self, membership: &[usize], count: usize) -> Network {
+        let n = self.node_count();
         let mut inner = vec![0.0; count];
-        let mut edges = Vec::new();
-        for node in 0..self.node_count() {
+        for node in 0..n {
             let c = membership[node];
             inner[c] += self.inner[node];
             for (to, w) in self.neighbors(node) {
-                if to <= node {
-                    continue;
-                }
-                let d = membership[to];
-                if c == d {
+                if to > node && membership[to] == c {
                     inner[c] += w;
-                } else {
-                    edges.push((c.min(d), c.max(d), w));
                 }
             }
         }
-        Network::build(count, &edges, inner)
+        // The nodes of each community, in node order.
+        let mut starts = vec![0usize; count + 1];
+        for &c in membership {
+            starts[c + 1] += 1;
+        }
+        for c in 0..count {
+            starts[c + 1] += starts[c];
+        }
+        let mut members = vec![0usize; n];
+        let mut next = starts.clone();
+        for (node, &c) in membership.iter().enumerate() {
+            members[next[c]] = node;
+            next[c] += 1;
+        }
+        // Links from lower-numbered communities, added in their order.
+        let mut lower: Vec<Vec<(usize, f64)>> = vec![Vec::new(); count];
+        let mut weight_to = vec![0.0; count];
+        let mut touched: Vec<usize> = Vec::new();
+        let mut offsets = Vec::with_capacity(count + 1);
+        let mut neighbors = Vec::new();
+        let mut weights = Vec::new();
+        let mut strength = Vec::with_capacity(count);
+        offsets.push(0);
+        for c in 0..count {
+            for &node in &members[starts[c]..starts[c + 1]] {
+                for (to, w) in self.neighbors(node) {
+                    let d = membership[to];
+                    if d > c {
+                        // Weights are positive: zero means not seen yet.
+                        if weight_to[d] == 0.0 {
+                            touched.push(d);
+                        }
+                        weight_to[d] += w;
+                    }
+                }
+            }
+            touched.sort_unstable();
+            let mut k = 2.0 * inner[c];
+            for &(d, w) in &std::mem::take(&mut lower[c]) {
+                neighbors.push(d);
+                weights.push(w);
+                k += w;
+            }
+            for &d in &touched {
+                let w = std::mem::replace(&mut weight_to[d], 0.0);
+                neighbors.push(d);
+                weights.push(w);
+                k += w;
+                lower[d].push((c, w));
+            }
+            touched.clear();
+            strength.push(k);
+            offsets.push(neighbors.len());
+        }
+        let total = strength.iter().sum();
+        Network {
+            offsets,
+            neighbors,
+            weights,
+            inner,
+            strength,
+            total,
+        }
     }
 }
 
@@ -510,6 +587,25 @@ mod tests {
             let m = detect(&two_triangles(), algorithm, 1.0);
             assert_eq!(m, [0, 0, 0, 1, 1, 1], "{algorithm}");
         }
+    }
+
+    #[test]
+    fn aggregating_keeps_weights_symmetric_and_strengths_whole() {
+        let net = two_triangles();
+        let agg = net.aggregate(&[0, 0, 0, 1, 1, 1], 2);
+        assert_eq!(agg.inner, [3.0, 3.0]);
+        assert_eq!(agg.neighbors(0).collect::<Vec<_>>(), [(1, 1.0)]);
+        assert_eq!(agg.neighbors(1).collect::<Vec<_>>(), [(0, 1.0)]);
+        assert_eq!(agg.strength, [7.0, 7.0]);
+        assert_eq!(agg.total, net.total);
+        // Three communities over a path 0-1-2-3-4 with a repeated link.
+        let path = Network::from_edges(5, &[(0, 1, 1.0), (1, 2, 2.0), (2, 3, 3.0), (3, 4, 4.0)]);
+        let agg = path.aggregate(&[0, 1, 1, 2, 0], 3);
+        assert_eq!(agg.neighbors(0).collect::<Vec<_>>(), [(1, 1.0), (2, 4.0)]);
+        assert_eq!(agg.neighbors(1).collect::<Vec<_>>(), [(0, 1.0), (2, 3.0)]);
+        assert_eq!(agg.neighbors(2).collect::<Vec<_>>(), [(0, 4.0), (1, 3.0)]);
+        assert_eq!(agg.inner, [0.0, 2.0, 0.0]);
+        assert_eq!(agg.total, path.total);
     }
 
     #[test]

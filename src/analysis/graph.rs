@@ -14,7 +14,6 @@ use super::signals::Signal;
 use super::tables::Tables;
 use super::words::{bare, compact, key, schema_of};
 use crate::model::{AccessMode, AccessVia, Codebase, ForeignKey, Schema};
-use petgraph::graph::{NodeIndex, UnGraph};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, BTreeSet};
@@ -78,20 +77,6 @@ pub(crate) struct SignalGraph {
     pub(crate) degree: Vec<usize>,
     /// Those links, `a < b`, sorted.
     pub(crate) direct: Vec<(usize, usize)>,
-}
-
-impl SignalGraph {
-    /// The petgraph form clustering reads: node `i` is unit `i`.
-    pub(crate) fn to_petgraph(&self) -> UnGraph<(), f64> {
-        let mut graph = UnGraph::with_capacity(self.units, self.edges.len());
-        for _ in 0..self.units {
-            graph.add_node(());
-        }
-        for &(a, b, w) in &self.edges {
-            graph.add_edge(NodeIndex::new(a), NodeIndex::new(b), w);
-        }
-        graph
-    }
 }
 
 /// Accumulates edge weights between units. Every contribution is kept in

@@ -69,7 +69,7 @@ pub(crate) fn partition(
     families: &[Option<Vec<String>>],
 ) -> Partition {
     let hubs = hubs::detect(graph);
-    let network = Network::from_graph(&graph.to_petgraph());
+    let network = Network::from_edges(graph.units, &graph.edges);
     let mut isolated = vec![true; graph.units];
     for &(a, b, _) in &graph.edges {
         isolated[a] = false;
