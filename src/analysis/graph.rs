@@ -97,7 +97,21 @@ fn contribution(a: usize, b: usize, w: f64) -> Option<Edge> {
     (a != b && w > 0.0).then(|| (a.min(b), a.max(b), w))
 }
 
-impl Builder<'_, '_> {
+impl<'t, 'a> Builder<'t, 'a> {
+    fn new(tables: &'t Tables<'a>) -> Self {
+        Builder {
+            tables,
+            contributions: Vec::new(),
+            direct: Vec::new(),
+        }
+    }
+
+    /// Adds what `other` gathered, after what this one did.
+    fn append(&mut self, other: Builder) {
+        self.contributions.extend(other.contributions);
+        self.direct.extend(other.direct);
+    }
+
     fn add(&mut self, a: usize, b: usize, w: f64) {
         self.contributions.extend(contribution(a, b, w));
     }
@@ -271,31 +285,51 @@ fn damp_groups(groups: &mut [BTreeMap<usize, f64>]) {
     }
 }
 
-pub(crate) fn build(
-    tables: &Tables,
+/// The links the schema alone gives: its foreign keys (declared and
+/// inferred) and, apart, the links of its table names. They need no code,
+/// so they are listed beside the code's links.
+pub(crate) struct SchemaLinks<'t, 'a> {
+    keys: Builder<'t, 'a>,
+    names: Builder<'t, 'a>,
+}
+
+/// The links the code gives: tables accessed by one module, written
+/// together, co-accessed, and module dependencies.
+pub(crate) struct CodeLinks<'t, 'a>(Builder<'t, 'a>);
+
+pub(crate) fn schema_links<'t, 'a>(
+    tables: &'t Tables<'a>,
     schema: &Schema,
-    code: &Codebase,
     inferred: &[(String, ForeignKey)],
     signals: &BTreeSet<Signal>,
-) -> SignalGraph {
-    let mut b = Builder {
-        tables,
-        contributions: Vec::new(),
-        direct: Vec::new(),
-    };
+) -> SchemaLinks<'t, 'a> {
+    let mut keys = Builder::new(tables);
     let mut directed = BTreeMap::new();
     if signals.contains(&Signal::ForeignKeys) {
-        let keys = tables
+        let declared = tables
             .tables
             .iter()
             .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t.name.as_str(), fk)));
-        b.collect_keys(keys, FOREIGN_KEY, FOREIGN_KEY_MORE, &mut directed);
+        keys.collect_keys(declared, FOREIGN_KEY, FOREIGN_KEY_MORE, &mut directed);
     }
     if signals.contains(&Signal::InferredForeignKeys) {
-        let keys = inferred.iter().map(|(t, fk)| (t.as_str(), fk));
-        b.collect_keys(keys, INFERRED_KEY, INFERRED_KEY_MORE, &mut directed);
+        let found = inferred.iter().map(|(t, fk)| (t.as_str(), fk));
+        keys.collect_keys(found, INFERRED_KEY, INFERRED_KEY_MORE, &mut directed);
     }
-    b.add_structure(&directed);
+    keys.add_structure(&directed);
+    let mut names = Builder::new(tables);
+    if signals.contains(&Signal::Names) {
+        add_names(&mut names, schema);
+    }
+    SchemaLinks { keys, names }
+}
+
+pub(crate) fn code_links<'t, 'a>(
+    tables: &'t Tables<'a>,
+    code: &Codebase,
+    signals: &BTreeSet<Signal>,
+) -> CodeLinks<'t, 'a> {
+    let mut b = Builder::new(tables);
     let touched = module_units(tables, code);
     if signals.contains(&Signal::CodeAccess) {
         let mut groups = touched.clone();
@@ -320,17 +354,24 @@ pub(crate) fn build(
     if signals.contains(&Signal::ModuleDependencies) {
         add_dependencies(&mut b, code, &touched);
     }
-    if signals.contains(&Signal::Names) {
-        add_names(&mut b, schema);
-    }
-    let (edges, direct) = b.finish();
-    let mut degree = vec![0; tables.units.len()];
+    CodeLinks(b)
+}
+
+/// The signal graph: the schema's keys, the code's links and the names'
+/// links, added in that order.
+pub(crate) fn combine(schema: SchemaLinks, code: CodeLinks) -> SignalGraph {
+    let SchemaLinks { mut keys, names } = schema;
+    let units = keys.tables.units.len();
+    keys.append(code.0);
+    keys.append(names);
+    let (edges, direct) = keys.finish();
+    let mut degree = vec![0; units];
     for &(a, c) in &direct {
         degree[a] += 1;
         degree[c] += 1;
     }
     SignalGraph {
-        units: tables.units.len(),
+        units,
         edges,
         degree,
         direct,

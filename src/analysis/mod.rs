@@ -83,24 +83,31 @@ pub fn propose(schema: &Schema, code: &Codebase, options: &AnalysisOptions) -> P
         return Proposal::default();
     }
     let signals = &options.signals;
-    // The graph needs the inferred keys; what modules write does not.
-    let ((inferred, graph), (writes, families)) = rayon::join(
+    // The schema's links (after the inferred keys) and the code's are
+    // listed on two cores; what modules write needs neither.
+    let ((inferred, schema_links), (code_links, (writes, families))) = rayon::join(
         || {
             let inferred = if signals.contains(&Signal::InferredForeignKeys) {
                 inferred_foreign_keys(schema)
             } else {
                 Vec::new()
             };
-            let graph = graph::build(&tables, schema, code, &inferred, signals);
-            (inferred, graph)
+            let links = graph::schema_links(&tables, schema, &inferred, signals);
+            (inferred, links)
         },
         || {
-            (
-                direct_writes(&tables, code),
-                families::unit_families(&tables, code),
+            rayon::join(
+                || graph::code_links(&tables, code, signals),
+                || {
+                    (
+                        direct_writes(&tables, code),
+                        families::unit_families(&tables, code),
+                    )
+                },
             )
         },
     );
+    let graph = graph::combine(schema_links, code_links);
     let part = partition::partition(
         &tables,
         schema,
