@@ -14,6 +14,7 @@ use super::sql_tables;
 use super::syntax::{
     core_type, flatten_use, ident_in, ident_str, impl_segs, is_camel, is_screaming, is_test_fn,
     is_test_only, item_attrs, key_of, line_of, pat_binding, path_segs, peel, string_lit,
+    use_starts_with,
 };
 use crate::model::{AccessMode, Diagnostic, Dialect};
 use proc_macro2::{TokenStream, TokenTree};
@@ -314,9 +315,9 @@ impl<'c> Extractor<'c> {
     fn prescan(&mut self, items: &[Item]) {
         for item in items {
             if let Item::Use(u) = item {
-                let mut facts = Vec::new();
-                flatten_use(&u.tree, &mut Vec::new(), &mut facts);
-                self.note_imports(&facts);
+                if use_starts_with(&u.tree, "diesel") {
+                    self.uses_diesel = true;
+                }
             }
         }
     }

@@ -15,6 +15,10 @@ pub struct TableIndex {
     names: Vec<String>,
     /// Lower-cased column names per table.
     columns: Vec<FxHashSet<String>>,
+    /// The answer for every lower-case name without a `.` that any of the
+    /// maps above knows: code asks mostly about such names, and mostly
+    /// about names that are no table, so one lookup settles them.
+    plain: FxHashMap<String, Option<usize>>,
 }
 
 impl TableIndex {
@@ -43,6 +47,15 @@ impl TableIndex {
                     .collect(),
             );
         }
+        let plain: FxHashMap<String, Option<usize>> = index
+            .exact
+            .keys()
+            .chain(index.folded.keys())
+            .chain(index.bare.keys())
+            .filter(|k| is_plain(k))
+            .map(|k| (k.clone(), index.find_by_maps(k)))
+            .collect();
+        index.plain = plain;
         index
     }
 
@@ -53,6 +66,14 @@ impl TableIndex {
     }
 
     fn find(&self, name: &str) -> Option<usize> {
+        if is_plain(name) {
+            return self.plain.get(name).copied().flatten();
+        }
+        self.find_by_maps(name)
+    }
+
+    /// Exact name first, then folded to lower case, then without schema.
+    fn find_by_maps(&self, name: &str) -> Option<usize> {
         if let Some(&i) = self.exact.get(name) {
             return Some(i);
         }
@@ -92,6 +113,13 @@ impl TableIndex {
         self.find(name)
             .is_some_and(|i| self.columns[i].contains(&column.to_lowercase()))
     }
+}
+
+/// Lower-case ASCII without a schema: the names [`TableIndex::plain`] holds.
+fn is_plain(name: &str) -> bool {
+    !name
+        .bytes()
+        .any(|b| b == b'.' || b.is_ascii_uppercase() || !b.is_ascii())
 }
 
 #[cfg(test)]

@@ -76,8 +76,9 @@ pub fn core_type(ty: &Type) -> Option<Segs> {
         Type::Group(g) => core_type(&g.elem),
         Type::Path(p) if p.qself.is_none() => {
             let last = p.path.segments.last()?;
-            if WRAPPERS.iter().any(|w| last.ident == w) {
-                if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+            // Only a wrapper with type arguments is looked through.
+            if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                if WRAPPERS.iter().any(|w| last.ident == w) {
                     return args.args.iter().find_map(|a| match a {
                         syn::GenericArgument::Type(t) => core_type(t),
                         _ => None,
@@ -256,6 +257,27 @@ pub fn is_camel(name: &str) -> bool {
         && !matches!(name, "None" | "Some" | "Ok" | "Err" | "Self" | "Default")
 }
 
+/// Whether some import of a `use` tree starts with the crate or module
+/// `root`: what [`flatten_use`] would tell, without building the imports.
+pub fn use_starts_with(tree: &UseTree, root: &str) -> bool {
+    match tree {
+        UseTree::Path(p) => ident_str(&p.ident) == root && brings_any(&p.tree),
+        UseTree::Name(n) => ident_str(&n.ident) == root,
+        UseTree::Rename(r) => ident_str(&r.ident) == root,
+        UseTree::Glob(_) => false,
+        UseTree::Group(g) => g.items.iter().any(|t| use_starts_with(t, root)),
+    }
+}
+
+/// Whether a `use` tree below a path brings in any name.
+fn brings_any(tree: &UseTree) -> bool {
+    match tree {
+        UseTree::Path(p) => brings_any(&p.tree),
+        UseTree::Name(_) | UseTree::Rename(_) | UseTree::Glob(_) => true,
+        UseTree::Group(g) => g.items.iter().any(brings_any),
+    }
+}
+
 /// One import per name a `use` tree brings in (groups, `self`, renames and
 /// globs spelled out).
 pub fn flatten_use(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseFact>) {
@@ -351,6 +373,28 @@ mod tests {
         assert_eq!(bound("Ok(ref c)").as_deref(), Some("c"));
         assert_eq!(bound("(a, b)"), None);
         assert_eq!(bound("Err(e)"), None);
+    }
+
+    #[test]
+    fn use_roots_agree_with_flattened_imports() {
+        for code in [
+            "use diesel::prelude::*;",
+            "use diesel;",
+            "use diesel as d;",
+            "use diesel::{};",
+            "use {diesel::{self, sql_query}, serde::Serialize};",
+            "use crate::diesel::x;",
+            "use r#diesel::x;",
+            "use *;",
+        ] {
+            let Item::Use(u) = item(code) else { panic!() };
+            let mut out = Vec::new();
+            flatten_use(&u.tree, &mut Vec::new(), &mut out);
+            let flattened = out
+                .iter()
+                .any(|f| f.path.first().is_some_and(|s| s == "diesel"));
+            assert_eq!(use_starts_with(&u.tree, "diesel"), flattened, "{code}");
+        }
     }
 
     #[test]
