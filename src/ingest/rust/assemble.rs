@@ -94,7 +94,17 @@ pub fn assemble(root: &Path, workspace: &Workspace, mut records: Vec<ModuleRecor
             keys
         })
         .collect();
-    let acc = calls::propagate(direct, &links);
+    // Propagation runs on one core; each module's dependencies meanwhile
+    // on the others.
+    let (acc, depends_on) = rayon::join(
+        || calls::propagate(direct, &links),
+        || {
+            (0..infos.len())
+                .into_par_iter()
+                .map(|m| depends_on(&program, &infos, m))
+                .collect::<Vec<Vec<String>>>()
+        },
+    );
 
     let mut fns_of: Vec<Vec<u32>> = vec![Vec::new(); infos.len()];
     for (i, f) in program.fns.iter().enumerate() {
@@ -103,7 +113,8 @@ pub fn assemble(root: &Path, workspace: &Workspace, mut records: Vec<ModuleRecor
 
     let modules: Vec<Module> = (0..infos.len())
         .into_par_iter()
-        .map(|m| {
+        .zip(depends_on)
+        .map(|(m, depends_on)| {
             let info = &infos[m];
             let mut direct: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
             let mut transitive: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
@@ -151,13 +162,6 @@ pub fn assemble(root: &Path, workspace: &Workspace, mut records: Vec<ModuleRecor
                     }
                 })
                 .collect();
-            let depends_on = dependencies(&program, m as ModId, &info.dep_paths)
-                .into_iter()
-                .map(|d| infos[d as usize].name.clone())
-                .filter(|name| *name != info.name)
-                .collect::<BTreeSet<String>>()
-                .into_iter()
-                .collect();
             Module {
                 name: info.name.clone(),
                 file: info.file.clone(),
@@ -196,6 +200,18 @@ pub fn assemble(root: &Path, workspace: &Workspace, mut records: Vec<ModuleRecor
     drop(table_id);
     crate::memory::discard((program, links, acc, infos, fns_of, tables));
     codebase
+}
+
+/// The names of the modules module `m` depends on, sorted.
+fn depends_on(program: &Program, infos: &[ModuleInfo], m: usize) -> Vec<String> {
+    let info = &infos[m];
+    dependencies(program, m as ModId, &info.dep_paths)
+        .into_iter()
+        .map(|d| infos[d as usize].name.clone())
+        .filter(|name| *name != info.name)
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect()
 }
 
 /// The workspace modules a module's imports and qualified paths lead to:
