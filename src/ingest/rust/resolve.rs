@@ -315,14 +315,40 @@ impl Program {
                     .flatten()
             })
             .collect();
-        for (id, imp) in methods {
-            let target = impl_targets[imp];
-            let node = &mut program.fns[id as usize];
-            node.self_target = target;
+        for &(id, imp) in &methods {
+            program.fns[id as usize].self_target = impl_targets[imp];
+        }
+        // The method tables and the return types are built on two cores. A
+        // return type resolves to a type or an entity, never through one of
+        // a type's methods, so it does not wait for the method tables.
+        let (method_tables, returns) = rayon::join(
+            || program.method_tables(&methods, &impl_targets),
+            || program.return_types(),
+        );
+        (program.type_methods, program.methods_by_name) = method_tables;
+        program.returns = returns;
+        program
+    }
+
+    /// Each type's functions by name, and methods (functions with `self`)
+    /// by name, each list in function order.
+    #[allow(clippy::type_complexity)]
+    fn method_tables(
+        &self,
+        methods: &[(FnId, usize)],
+        impl_targets: &[Option<Target>],
+    ) -> (
+        FxHashMap<TypeId, FxHashMap<String, Vec<FnId>>>,
+        FxHashMap<String, Vec<FnId>>,
+    ) {
+        let mut type_methods: FxHashMap<TypeId, FxHashMap<String, Vec<FnId>>> =
+            FxHashMap::default();
+        let mut methods_by_name: FxHashMap<String, Vec<FnId>> = FxHashMap::default();
+        for &(id, imp) in methods {
+            let node = &self.fns[id as usize];
             let name = &node.fact.name;
-            if let Some(Target::Type(t)) = target {
-                program
-                    .type_methods
+            if let Some(Target::Type(t)) = impl_targets[imp] {
+                type_methods
                     .entry(t)
                     .or_default()
                     .entry(name.clone())
@@ -330,22 +356,23 @@ impl Program {
                     .push(id);
             }
             if node.fact.has_receiver {
-                program
-                    .methods_by_name
-                    .entry(name.clone())
-                    .or_default()
-                    .push(id);
+                methods_by_name.entry(name.clone()).or_default().push(id);
             }
         }
-        program.returns = (0..program.fns.len())
+        (type_methods, methods_by_name)
+    }
+
+    /// The type or entity each function returns, resolved.
+    fn return_types(&self) -> Vec<Option<Target>> {
+        (0..self.fns.len())
             .into_par_iter()
             .map(|i| {
-                let f = &program.fns[i];
+                let f = &self.fns[i];
                 let ret = f.fact.ret.as_ref()?;
                 if ret.len() == 1 && ret[0] == "Self" {
                     return f.self_target;
                 }
-                let res = program.resolve(f.module, ret, f.self_target, Ns::Type, true);
+                let res = self.resolve(f.module, ret, f.self_target, Ns::Type, true);
                 match res.target {
                     Some(t @ (Target::Type(_) | Target::Entity(..)))
                         if res.consumed == ret.len() =>
@@ -355,8 +382,7 @@ impl Program {
                     _ => None,
                 }
             })
-            .collect();
-        program
+            .collect()
     }
 
     /// Resolves imports in rounds: an import waits while a name it needs
