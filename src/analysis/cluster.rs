@@ -139,6 +139,18 @@ impl Network {
             strength.push(k);
             offsets.push(neighbors.len());
         }
+        Network::from_lists(offsets, neighbors, weights, inner, strength)
+    }
+
+    /// A network from its adjacency lists; the total is the strengths'
+    /// sum.
+    fn from_lists(
+        offsets: Vec<usize>,
+        neighbors: Vec<usize>,
+        weights: Vec<f64>,
+        inner: Vec<f64>,
+        strength: Vec<f64>,
+    ) -> Self {
         let total = strength.iter().sum();
         Network {
             offsets,
@@ -239,15 +251,7 @@ impl Network {
             strength.push(k);
             offsets.push(neighbors.len());
         }
-        let total = strength.iter().sum();
-        Network {
-            offsets,
-            neighbors,
-            weights,
-            inner,
-            strength,
-            total,
-        }
+        Network::from_lists(offsets, neighbors, weights, inner, strength)
     }
 }
 
