@@ -319,6 +319,8 @@ struct Moves<'a> {
     /// Scratch: weight from the moving node to each community.
     weight_to: Vec<f64>,
     touched: Vec<usize>,
+    /// Scratch: `touched` as a bitmap, for putting long lists in order.
+    touched_bits: Vec<u64>,
 }
 
 impl<'a> Moves<'a> {
@@ -340,6 +342,7 @@ impl<'a> Moves<'a> {
             empty,
             weight_to: vec![0.0; n],
             touched: Vec::new(),
+            touched_bits: vec![0; n.div_ceil(64)],
         }
     }
 
@@ -362,7 +365,7 @@ impl<'a> Moves<'a> {
         let gain = |weight: f64, strength: f64| weight - self.resolution * k * strength / two_m;
         let mut best = current;
         let mut best_gain = gain(self.weight_to[current], self.community_strength[current]);
-        self.touched.sort_unstable();
+        sort_communities(&mut self.touched, &mut self.touched_bits);
         // Strictly better only: ties keep the node where it is, or go to
         // the lowest community number (candidates come in order).
         for &c in &self.touched {
@@ -394,6 +397,31 @@ impl<'a> Moves<'a> {
             self.empty.insert(at, current);
         }
         best != current
+    }
+}
+
+/// Puts community numbers in increasing order: a short list is sorted, a
+/// long one read back from a bitmap (all zero before and after), which
+/// costs a word per 64 communities instead of a comparison sort.
+fn sort_communities(list: &mut Vec<usize>, bits: &mut [u64]) {
+    const SHORT: usize = 32;
+    if list.len() <= SHORT {
+        list.sort_unstable();
+        return;
+    }
+    let (mut low, mut high) = (usize::MAX, 0);
+    for &c in list.iter() {
+        bits[c / 64] |= 1 << (c % 64);
+        low = low.min(c / 64);
+        high = high.max(c / 64);
+    }
+    list.clear();
+    for (w, word) in bits.iter_mut().enumerate().take(high + 1).skip(low) {
+        let mut rest = std::mem::take(word);
+        while rest != 0 {
+            list.push(w * 64 + rest.trailing_zeros() as usize);
+            rest &= rest - 1;
+        }
     }
 }
 
@@ -610,6 +638,20 @@ mod tests {
         assert_eq!(agg.neighbors(2).collect::<Vec<_>>(), [(0, 4.0), (1, 3.0)]);
         assert_eq!(agg.inner, [0.0, 2.0, 0.0]);
         assert_eq!(agg.total, path.total);
+    }
+
+    #[test]
+    fn communities_come_in_order_from_short_and_long_lists() {
+        let mut bits = vec![0u64; 4];
+        let mut short = vec![5, 3, 9];
+        sort_communities(&mut short, &mut bits);
+        assert_eq!(short, [3, 5, 9]);
+        let mut long: Vec<usize> = (0..100).map(|i| (i * 37) % 251).collect();
+        let mut expected = long.clone();
+        expected.sort_unstable();
+        sort_communities(&mut long, &mut bits);
+        assert_eq!(long, expected);
+        assert!(bits.iter().all(|&w| w == 0));
     }
 
     #[test]
