@@ -15,6 +15,9 @@ pub type ModId = u32;
 pub type TypeId = u32;
 pub type FnId = u32;
 
+/// Each type's functions by name.
+type TypeMethods = FxHashMap<TypeId, FxHashMap<String, Vec<FnId>>>;
+
 /// What a path leads to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -79,7 +82,7 @@ pub struct Program {
     externs: Vec<FxHashMap<String, ModId>>,
     /// Per crate: whether paths may start at the crate root (edition 2015).
     edition_2015: Vec<bool>,
-    type_methods: FxHashMap<TypeId, FxHashMap<String, Vec<FnId>>>,
+    type_methods: TypeMethods,
     /// Methods (functions with `self`) by name, for `x.m()` calls.
     pub methods_by_name: FxHashMap<String, Vec<FnId>>,
     /// The return type of each function, resolved.
@@ -332,17 +335,12 @@ impl Program {
 
     /// Each type's functions by name, and methods (functions with `self`)
     /// by name, each list in function order.
-    #[allow(clippy::type_complexity)]
     fn method_tables(
         &self,
         methods: &[(FnId, usize)],
         impl_targets: &[Option<Target>],
-    ) -> (
-        FxHashMap<TypeId, FxHashMap<String, Vec<FnId>>>,
-        FxHashMap<String, Vec<FnId>>,
-    ) {
-        let mut type_methods: FxHashMap<TypeId, FxHashMap<String, Vec<FnId>>> =
-            FxHashMap::default();
+    ) -> (TypeMethods, FxHashMap<String, Vec<FnId>>) {
+        let mut type_methods = TypeMethods::default();
         let mut methods_by_name: FxHashMap<String, Vec<FnId>> = FxHashMap::default();
         for &(id, imp) in methods {
             let node = &self.fns[id as usize];
