@@ -455,6 +455,16 @@ fn workspace_members_path_dependencies_and_renames() {
             line: line("workspace", file, "Order::open_ids(conn)"),
         }]
     );
+
+    // `use store::{self, …}` brings in the crate under its own name, and
+    // `use diesel::prelude::*` looks up `diesel` without its own glob: both
+    // resolve, and so does every import beside them.
+    let reports = module(&cb, "shop_web::reports");
+    assert_eq!(
+        reports.depends_on,
+        vec!["shop_store".to_string(), "shop_store::orders".to_string()]
+    );
+    assert_eq!(summary(reports), vec![("sales.orders", Read, Transitive)]);
 }
 
 #[test]

@@ -119,6 +119,18 @@ enum Ns {
     Type,
 }
 
+/// How a resolution treats imports not resolved yet.
+#[derive(Clone, Copy)]
+struct Waiting {
+    /// `false`: an answer that needs one waits ([`Look::Pending`]);
+    /// `true`: it gives nothing.
+    lenient: bool,
+    /// The import being resolved, if any: the names and the glob it brings
+    /// in are not there yet (`use chrono;`, `use diesel::prelude::*;` look
+    /// up `chrono` and `diesel` without themselves).
+    resolving: Option<u32>,
+}
+
 const MAX_GLOB_DEPTH: u32 = 6;
 
 /// Where one module's entries start in the program's lists.
@@ -437,7 +449,11 @@ impl Program {
         let import = &self.imports[id];
         // Imports mostly bring in modules and types; a name that is both a
         // type and a function takes the type.
-        match self.resolve_inner(import.module, &import.path, None, Ns::Type, lenient) {
+        let wait = Waiting {
+            lenient,
+            resolving: Some(id as u32),
+        };
+        match self.resolve_inner(import.module, &import.path, None, Ns::Type, wait) {
             Err(()) => Look::Pending,
             Ok(res) => match res.target {
                 Some(t) if res.consumed == import.path.len() => Look::Found(t),
@@ -465,7 +481,11 @@ impl Program {
         ns: Ns,
         lenient: bool,
     ) -> PathRes {
-        self.resolve_inner(m, segs, self_target, ns, lenient)
+        let wait = Waiting {
+            lenient,
+            resolving: None,
+        };
+        self.resolve_inner(m, segs, self_target, ns, wait)
             .unwrap_or_default()
     }
 
@@ -476,7 +496,7 @@ impl Program {
         segs: &[String],
         self_target: Option<Target>,
         last_ns: Ns,
-        lenient: bool,
+        wait: Waiting,
     ) -> Result<PathRes, ()> {
         let mut res = PathRes::default();
         let Some(first) = segs.first() else {
@@ -501,7 +521,7 @@ impl Program {
                 Some(t) => t,
                 None => return Ok(res),
             },
-            name => match self.lookup(m, name, ns_at(0), lenient, 0) {
+            name => match self.lookup(m, name, ns_at(0), wait, 0) {
                 Look::Found(t) => t,
                 Look::Pending => return Err(()),
                 Look::Opaque => return Ok(res),
@@ -510,7 +530,7 @@ impl Program {
                         Target::Mod(root)
                     } else if m != module.root && self.edition_2015[module.crate_index] {
                         // 2015-edition paths start at the crate root.
-                        match self.lookup(module.root, name, ns_at(0), lenient, 0) {
+                        match self.lookup(module.root, name, ns_at(0), wait, 0) {
                             Look::Found(t) => t,
                             Look::Pending => return Err(()),
                             Look::NotFound | Look::Opaque => return Ok(res),
@@ -534,7 +554,7 @@ impl Program {
                 Target::Mod(x) => match seg {
                     "super" => self.modules[x as usize].parent.map(Target::Mod),
                     "self" => Some(current),
-                    _ => match self.lookup(x, seg, ns_at(i), lenient, 0) {
+                    _ => match self.lookup(x, seg, ns_at(i), wait, 0) {
                         Look::Found(t) => Some(t),
                         Look::Pending => return Err(()),
                         Look::NotFound | Look::Opaque => None,
@@ -566,7 +586,7 @@ impl Program {
         Ok(res)
     }
 
-    fn lookup(&self, m: ModId, name: &str, ns: Ns, lenient: bool, depth: u32) -> Look {
+    fn lookup(&self, m: ModId, name: &str, ns: Ns, wait: Waiting, depth: u32) -> Look {
         let module = &self.modules[m as usize];
         let mut pending = false;
         let mut opaque = false;
@@ -585,10 +605,12 @@ impl Program {
                     Item::Type(t) => Some(Target::Type(t)),
                     Item::Fn(f) => Some(Target::Fn(f)),
                     Item::Entity(part) => Some(Target::Entity(m, part)),
+                    // An import never resolves through itself.
+                    Item::Import(id) if wait.resolving == Some(id) => None,
                     Item::Import(id) => {
                         match self.import_targets.get(id as usize).copied().flatten() {
                             Some(t) => Some(t),
-                            None if !lenient && !self.import_done[id as usize] => {
+                            None if !wait.lenient && !self.import_done[id as usize] => {
                                 pending = true;
                                 None
                             }
@@ -618,16 +640,19 @@ impl Program {
         }
         if depth < MAX_GLOB_DEPTH {
             for &g in &module.globs {
+                if wait.resolving == Some(g) {
+                    continue;
+                }
                 match self.import_targets.get(g as usize).copied().flatten() {
                     Some(Target::Mod(x)) if x != m => {
-                        match self.lookup(x, name, ns, lenient, depth + 1) {
+                        match self.lookup(x, name, ns, wait, depth + 1) {
                             Look::Found(t) => return Look::Found(t),
                             Look::Pending => pending = true,
                             Look::NotFound | Look::Opaque => {}
                         }
                     }
                     Some(_) => {}
-                    None if !lenient && !self.import_done[g as usize] => pending = true,
+                    None if !wait.lenient && !self.import_done[g as usize] => pending = true,
                     None => {}
                 }
             }
