@@ -401,26 +401,29 @@ impl Program {
         let n = self.imports.len();
         self.import_targets = vec![None; n];
         self.import_done = vec![false; n];
-        loop {
-            let mut progress = false;
-            for id in 0..n {
-                if self.import_done[id] {
-                    continue;
-                }
-                match self.resolve_import(id, false) {
+        // A strict answer reads only imports already settled, so it is the
+        // same in whatever order imports settle: each round resolves every
+        // open import on all cores against the previous rounds.
+        let mut open: Vec<usize> = (0..n).collect();
+        while !open.is_empty() {
+            let looks: Vec<Look> = open
+                .par_iter()
+                .map(|&id| self.resolve_import(id, false))
+                .collect();
+            let before = open.len();
+            let mut still_open = Vec::new();
+            for (id, look) in open.into_iter().zip(looks) {
+                match look {
                     Look::Found(t) => {
                         self.import_targets[id] = Some(t);
                         self.import_done[id] = true;
-                        progress = true;
                     }
-                    Look::NotFound | Look::Opaque => {
-                        self.import_done[id] = true;
-                        progress = true;
-                    }
-                    Look::Pending => {}
+                    Look::NotFound | Look::Opaque => self.import_done[id] = true,
+                    Look::Pending => still_open.push(id),
                 }
             }
-            if !progress {
+            open = still_open;
+            if open.len() == before {
                 break;
             }
         }
