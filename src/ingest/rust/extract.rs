@@ -6,7 +6,7 @@ use super::access::{diesel, seaorm, sql_strings, sqlx};
 use super::calls;
 use super::facts::{
     ChildModule, DirectAccess, Event, FileFacts, FnFact, FnKind, ImplFact, MacroCall, ModuleFacts,
-    Recv, Segs, TypeFact, UseFact,
+    Recv, Segs, SqlText, TypeFact, UseFact,
 };
 use super::modules::child_file;
 use super::names::TableIndex;
@@ -244,6 +244,7 @@ impl Body {
                 has_receiver: false,
                 ret: None,
                 accesses: Vec::new(),
+                sql: Vec::new(),
                 events: Vec::new(),
             },
             dsl: FxHashSet::default(),
@@ -364,6 +365,7 @@ impl<'c> Extractor<'c> {
         let dsl_local = body.dsl;
         let module = self.module();
         module.facts.accesses.extend(body.fact.accesses);
+        module.facts.sql.extend(body.fact.sql);
         module.dsl.extend(dsl_local);
         for access in body.bare {
             module.bare.push((None, access, false));
@@ -463,15 +465,21 @@ impl<'c> Extractor<'c> {
         }
     }
 
-    fn sql_accesses(&mut self, accesses: Vec<DirectAccess>) {
-        self.body().fact.accesses.extend(accesses);
+    /// Keeps a string that looks like SQL for matching once every file is
+    /// read.
+    fn sql_text(&mut self, text: String, line: u32, template: bool) {
+        if sql_tables::looks_like_sql(&text) {
+            self.body().fact.sql.push(SqlText {
+                text,
+                line,
+                template,
+            });
+        }
     }
 
     fn sql_literal(&mut self, expr: &Expr) {
         if let Some((text, line)) = string_lit(expr) {
-            let found =
-                sql_strings::accesses_of_sql(&text, line, self.ctx.dialect, self.ctx.tables);
-            self.sql_accesses(found);
+            self.sql_text(text, line, false);
         }
     }
 
@@ -848,16 +856,9 @@ impl<'c> Extractor<'c> {
     }
 
     fn sql_args(&mut self, args: &Punctuated<Expr, syn::Token![,]>, template: bool) {
-        let Some((text, line)) = args.iter().find_map(string_lit) else {
-            return;
-        };
-        let (dialect, tables) = (self.ctx.dialect, self.ctx.tables);
-        let found = if template {
-            sql_strings::accesses_of_template(&text, line, dialect, tables)
-        } else {
-            sql_strings::accesses_of_sql(&text, line, dialect, tables)
-        };
-        self.sql_accesses(found);
+        if let Some((text, line)) = args.iter().find_map(string_lit) {
+            self.sql_text(text, line, template);
+        }
     }
 }
 

@@ -47,6 +47,8 @@ pub struct ModuleFacts {
     pub fns: Vec<FnFact>,
     /// Accesses outside any function: diesel models, SeaORM entities.
     pub accesses: Vec<DirectAccess>,
+    /// Strings outside any function that may be SQL, not matched yet.
+    pub sql: Vec<SqlText>,
     /// The table a SeaORM entity in this module maps.
     pub entity_table: Option<String>,
     /// Distinct paths of two or more segments, for module dependencies.
@@ -157,5 +159,20 @@ pub struct FnFact {
     /// The type it returns, wrappers (`Option`, `Vec`, `Result`, …) removed.
     pub ret: Option<Segs>,
     pub accesses: Vec<DirectAccess>,
+    /// Strings in its body that may be SQL, not matched yet.
+    pub sql: Vec<SqlText>,
     pub events: Vec<Event>,
+}
+
+/// A string literal or `format!` template that looks like SQL, kept as
+/// written. Its tables are found once every file is read
+/// ([`super::access::sql_strings::match_all`]): sqlparser runs much faster
+/// over all of them in a row than one statement at a time between Rust
+/// files.
+#[derive(Debug, Clone)]
+pub struct SqlText {
+    pub text: String,
+    pub line: u32,
+    /// A `format!` template: its placeholders are replaced before parsing.
+    pub template: bool,
 }

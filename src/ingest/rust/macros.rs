@@ -467,6 +467,9 @@ fn merge(facts: &mut ModuleFacts, mut extra: ModuleFacts, line: u32) {
         for a in &mut f.accesses {
             a.line = line;
         }
+        for s in &mut f.sql {
+            s.line = line;
+        }
         for e in &mut f.events {
             match e {
                 Event::Call { line: l, .. }
@@ -482,10 +485,14 @@ fn merge(facts: &mut ModuleFacts, mut extra: ModuleFacts, line: u32) {
     for a in &mut extra.accesses {
         a.line = line;
     }
+    for s in &mut extra.sql {
+        s.line = line;
+    }
     facts.impls.extend(extra.impls);
     facts.fns.extend(extra.fns);
     facts.types.extend(extra.types);
     facts.accesses.extend(extra.accesses);
+    facts.sql.extend(extra.sql);
     facts.uses.extend(extra.uses);
     facts.dep_paths.extend(extra.dep_paths);
     facts.dep_paths.sort();

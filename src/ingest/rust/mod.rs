@@ -5,7 +5,9 @@
 //! module trees with one parse per file in parallel, while the schema may
 //! still be loading ([`gate`], [`modules`],
 //! [`extract`], the detectors in [`access`]), expand the workspace's own
-//! item macros ([`macros`]), index every name ([`resolve`]), resolve each
+//! item macros ([`macros`]), match the SQL strings kept from every file
+//! against the schema in one parallel batch ([`access::sql_strings`]),
+//! index every name ([`resolve`]), resolve each
 //! function's calls and propagate table accesses along them ([`calls`]),
 //! then gather the result per module ([`assemble`]).
 
@@ -66,6 +68,7 @@ fn read_in_pool(root: &Path, gate: &SchemaGate) -> Option<(Codebase, Vec<Diagnos
     let (mut records, tree_diagnostics) = modules::read_tree(&ws, &root, gate);
     let view = gate.wait()?;
     macros::expand_all(&mut records, &root, &view.tables, view.dialect);
+    access::sql_strings::match_all(&mut records, &view.tables, view.dialect);
     let mut diagnostics = ws.diagnostics.clone();
     diagnostics.extend(tree_diagnostics);
     let codebase = assemble::assemble(&root, &ws, records);

@@ -2,10 +2,12 @@
 //! `format!`-style templates: parsed when they look like a statement, kept
 //! when they name tables of the schema.
 
-use super::super::facts::DirectAccess;
+use super::super::facts::{DirectAccess, SqlText};
+use super::super::modules::ModuleRecord;
 use super::super::names::TableIndex;
 use super::super::sql_tables::{looks_like_sql, tables_in_sql, template_to_sql};
 use crate::model::Dialect;
+use rayon::prelude::*;
 
 /// Macros whose first string literal is a format template.
 pub const FORMAT_MACROS: &[&str] = &["format", "write", "writeln", "format_args"];
@@ -41,4 +43,43 @@ pub fn accesses_of_template(
         return Vec::new();
     }
     accesses_of_sql(&template_to_sql(template), line, dialect, tables)
+}
+
+/// Matches every SQL text the modules kept against the schema, on all
+/// cores, and adds the accesses found to the function (or module) that
+/// holds the text.
+pub fn match_all(records: &mut [ModuleRecord], tables: &TableIndex, dialect: Dialect) {
+    records.par_iter_mut().for_each(|record| {
+        let facts = &mut record.facts;
+        for f in &mut facts.fns {
+            let texts = std::mem::take(&mut f.sql);
+            f.accesses
+                .extend(accesses_of_texts(&texts, dialect, tables));
+        }
+        let texts = std::mem::take(&mut facts.sql);
+        facts
+            .accesses
+            .extend(accesses_of_texts(&texts, dialect, tables));
+    });
+}
+
+fn accesses_of_texts(
+    texts: &[SqlText],
+    dialect: Dialect,
+    tables: &TableIndex,
+) -> Vec<DirectAccess> {
+    let mut found = Vec::new();
+    for sql in texts {
+        // sqlparser on an odd string must not take the analysis down: that
+        // text then counts for nothing.
+        let accesses = std::panic::catch_unwind(|| {
+            if sql.template {
+                accesses_of_template(&sql.text, sql.line, dialect, tables)
+            } else {
+                accesses_of_sql(&sql.text, sql.line, dialect, tables)
+            }
+        });
+        found.extend(accesses.unwrap_or_default());
+    }
+    found
 }
