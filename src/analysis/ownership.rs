@@ -23,6 +23,7 @@
 use super::tables::Tables;
 use super::words::{module_words, singular};
 use crate::model::{AccessMode, AccessVia, Codebase};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How a module was placed.
@@ -102,6 +103,7 @@ pub(crate) fn place_modules(
     names: &[String],
 ) -> Vec<(Option<usize>, Placement)> {
     let counts: Vec<Vec<BTreeMap<usize, usize>>> = (0..code.modules.len())
+        .into_par_iter()
         .map(|m| tier_counts(tables, code, m, table_service))
         .collect();
     let mut out: Vec<(Option<usize>, Placement)> = counts
