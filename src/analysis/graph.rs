@@ -297,12 +297,31 @@ pub(crate) struct SchemaLinks<'t, 'a> {
 /// together, co-accessed, and module dependencies.
 pub(crate) struct CodeLinks<'t, 'a>(Builder<'t, 'a>);
 
+/// The schema's links, and the keys `infer` finds, which they include.
+/// The names need no keys: they are listed while the keys are inferred.
 pub(crate) fn schema_links<'t, 'a>(
     tables: &'t Tables<'a>,
     schema: &Schema,
+    signals: &BTreeSet<Signal>,
+    infer: impl FnOnce() -> Vec<(String, ForeignKey)> + Send,
+) -> (Vec<(String, ForeignKey)>, SchemaLinks<'t, 'a>) {
+    let ((inferred, keys), names) = rayon::join(
+        || {
+            let inferred = infer();
+            let keys = key_links(tables, &inferred, signals);
+            (inferred, keys)
+        },
+        || name_links(tables, schema, signals),
+    );
+    (inferred, SchemaLinks { keys, names })
+}
+
+/// Declared and inferred foreign keys, and the structure they give.
+fn key_links<'t, 'a>(
+    tables: &'t Tables<'a>,
     inferred: &[(String, ForeignKey)],
     signals: &BTreeSet<Signal>,
-) -> SchemaLinks<'t, 'a> {
+) -> Builder<'t, 'a> {
     let mut keys = Builder::new(tables);
     let mut directed = BTreeMap::new();
     if signals.contains(&Signal::ForeignKeys) {
@@ -317,11 +336,20 @@ pub(crate) fn schema_links<'t, 'a>(
         keys.collect_keys(found, INFERRED_KEY, INFERRED_KEY_MORE, &mut directed);
     }
     keys.add_structure(&directed);
+    keys
+}
+
+/// Links between tables whose names say they belong together.
+fn name_links<'t, 'a>(
+    tables: &'t Tables<'a>,
+    schema: &Schema,
+    signals: &BTreeSet<Signal>,
+) -> Builder<'t, 'a> {
     let mut names = Builder::new(tables);
     if signals.contains(&Signal::Names) {
         add_names(&mut names, schema);
     }
-    SchemaLinks { keys, names }
+    names
 }
 
 pub(crate) fn code_links<'t, 'a>(

@@ -87,13 +87,13 @@ pub fn propose(schema: &Schema, code: &Codebase, options: &AnalysisOptions) -> P
     // listed on two cores; what modules write needs neither.
     let ((inferred, schema_links), (code_links, (writes, families))) = rayon::join(
         || {
-            let inferred = if signals.contains(&Signal::InferredForeignKeys) {
-                inferred_foreign_keys(schema)
-            } else {
-                Vec::new()
-            };
-            let links = graph::schema_links(&tables, schema, &inferred, signals);
-            (inferred, links)
+            graph::schema_links(&tables, schema, signals, || {
+                if signals.contains(&Signal::InferredForeignKeys) {
+                    inferred_foreign_keys(schema)
+                } else {
+                    Vec::new()
+                }
+            })
         },
         || {
             rayon::join(
