@@ -68,9 +68,10 @@ fn read_in_pool(root: &Path, gate: &SchemaGate) -> Option<(Codebase, Vec<Diagnos
     let (mut records, tree_diagnostics) = modules::read_tree(&ws, &root, gate);
     let view = gate.wait()?;
     macros::expand_all(&mut records, &root, &view.tables, view.dialect);
-    access::sql_strings::match_all(&mut records, &view.tables, view.dialect);
+    let sql_diagnostics = access::sql_strings::match_all(&mut records, &view.tables, view.dialect);
     let mut diagnostics = ws.diagnostics.clone();
     diagnostics.extend(tree_diagnostics);
+    diagnostics.extend(sql_diagnostics);
     let codebase = assemble::assemble(&root, &ws, records);
     diagnostics.sort_by(|a, b| {
         (a.severity, &a.file, a.line, a.column, &a.code, &a.message)
