@@ -324,7 +324,7 @@ impl Program {
                 if self_ty.is_empty() {
                     return None;
                 }
-                let res = program.resolve(*m, self_ty, None, Ns::Type, true);
+                let res = program.resolve(*m, self_ty, None, Ns::Type);
                 (res.consumed == self_ty.len())
                     .then_some(res.target)
                     .flatten()
@@ -382,7 +382,7 @@ impl Program {
                 if ret.len() == 1 && ret[0] == "Self" {
                     return f.self_target;
                 }
-                let res = self.resolve(f.module, ret, f.self_target, Ns::Type, true);
+                let res = self.resolve(f.module, ret, f.self_target, Ns::Type);
                 match res.target {
                     Some(t @ (Target::Type(_) | Target::Entity(..)))
                         if res.consumed == ret.len() =>
@@ -428,20 +428,18 @@ impl Program {
             }
         }
         // What is left waits on cycles or on names no import gives: take
-        // what can be found, without waiting any more.
+        // what can be found, in import order, without waiting any more.
         loop {
-            let mut progress = false;
-            for id in 0..n {
-                if self.import_done[id] {
-                    continue;
-                }
-                if let Look::Found(t) = self.resolve_import(id, true) {
+            let before = open.len();
+            open.retain(|&id| match self.resolve_import(id, true) {
+                Look::Found(t) => {
                     self.import_targets[id] = Some(t);
                     self.import_done[id] = true;
-                    progress = true;
+                    false
                 }
-            }
-            if !progress {
+                _ => true,
+            });
+            if open.len() == before {
                 break;
             }
         }
@@ -468,24 +466,18 @@ impl Program {
     /// Resolves `segs` as written in module `m`; `self_target` is what
     /// `Self` means there.
     pub fn resolve_path(&self, m: ModId, segs: &[String], self_target: Option<Target>) -> PathRes {
-        self.resolve(m, segs, self_target, Ns::Value, true)
+        self.resolve(m, segs, self_target, Ns::Value)
     }
 
     /// Like [`resolve_path`](Self::resolve_path) for a type position.
     pub fn resolve_type(&self, m: ModId, segs: &[String], self_target: Option<Target>) -> PathRes {
-        self.resolve(m, segs, self_target, Ns::Type, true)
+        self.resolve(m, segs, self_target, Ns::Type)
     }
 
-    fn resolve(
-        &self,
-        m: ModId,
-        segs: &[String],
-        self_target: Option<Target>,
-        ns: Ns,
-        lenient: bool,
-    ) -> PathRes {
+    /// Resolves once every import is settled: nothing waits.
+    fn resolve(&self, m: ModId, segs: &[String], self_target: Option<Target>, ns: Ns) -> PathRes {
         let wait = Waiting {
-            lenient,
+            lenient: true,
             resolving: None,
         };
         self.resolve_inner(m, segs, self_target, ns, wait)
