@@ -215,6 +215,7 @@ impl Network {
         let mut lower: Vec<Vec<(usize, f64)>> = vec![Vec::new(); count];
         let mut weight_to = vec![0.0; count];
         let mut touched: Vec<usize> = Vec::new();
+        let mut touched_bits = vec![0u64; count.div_ceil(64)];
         let mut offsets = Vec::with_capacity(count + 1);
         let mut neighbors = Vec::new();
         let mut weights = Vec::new();
@@ -233,7 +234,7 @@ impl Network {
                     }
                 }
             }
-            touched.sort_unstable();
+            sort_communities(&mut touched, &mut touched_bits);
             let mut k = 2.0 * inner[c];
             for &(d, w) in &std::mem::take(&mut lower[c]) {
                 neighbors.push(d);
