@@ -16,7 +16,7 @@ use super::syntax::{
     is_test_only, item_attrs, key_of, line_of, pat_binding, path_segs, peel, string_lit,
     use_starts_with,
 };
-use crate::model::{AccessMode, Diagnostic, Dialect};
+use crate::model::{AccessMode, Diagnostic};
 use proc_macro2::{TokenStream, TokenTree};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::{Path, PathBuf};
@@ -31,7 +31,6 @@ use syn::{
 /// What extraction needs to know about the file and the schema.
 pub struct FileContext<'a> {
     pub tables: &'a TableIndex,
-    pub dialect: Dialect,
     /// The file, as read.
     pub file: &'a Path,
     /// The file as reported (relative to the analyzed root).

@@ -9,7 +9,6 @@ use super::extract::{extract_items, FileContext};
 use super::facts::{Event, FnKind, MacroCall, ModuleFacts};
 use super::modules::ModuleRecord;
 use super::names::TableIndex;
-use crate::model::Dialect;
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -526,12 +525,7 @@ fn worth_expanding(text: &str) -> bool {
 
 /// Expands every recorded item-position call of a workspace macro and adds
 /// what the expansions define to their modules.
-pub fn expand_all(
-    records: &mut [ModuleRecord],
-    root: &Path,
-    tables: &TableIndex,
-    dialect: Dialect,
-) {
+pub fn expand_all(records: &mut [ModuleRecord], root: &Path, tables: &TableIndex) {
     let mut texts: FxHashMap<&str, &str> = FxHashMap::default();
     for record in records.iter() {
         for (name, text) in &record.facts.macro_defs {
@@ -564,7 +558,6 @@ pub fn expand_all(
             let path = root.join(file);
             let ctx = FileContext {
                 tables,
-                dialect,
                 file: &path,
                 shown: file,
                 mod_rs: true,

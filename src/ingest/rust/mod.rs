@@ -67,7 +67,7 @@ fn read_in_pool(root: &Path, gate: &SchemaGate) -> Option<(Codebase, Vec<Diagnos
     let ws = workspace::read_workspace(&root);
     let (mut records, tree_diagnostics) = modules::read_tree(&ws, &root, gate);
     let view = gate.wait()?;
-    macros::expand_all(&mut records, &root, &view.tables, view.dialect);
+    macros::expand_all(&mut records, &root, &view.tables);
     let sql_diagnostics = access::sql_strings::match_all(&mut records, &view.tables, view.dialect);
     let mut diagnostics = ws.diagnostics.clone();
     diagnostics.extend(tree_diagnostics);

@@ -80,7 +80,6 @@ fn read_file(path: &Path, mod_rs: bool, root: &Path, gate: &SchemaGate) -> (Stri
         };
         let ctx = FileContext {
             tables: &view.tables,
-            dialect: view.dialect,
             file: path,
             shown: &shown,
             mod_rs,
