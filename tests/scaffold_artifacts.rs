@@ -1,14 +1,17 @@
 //! The generated artifacts checked against the projects' own descriptions:
 //! Strimzi topics against the KafkaTopic v1 schema, AsyncAPI documents
-//! against the 3.0.0 schema, every `.avsc` through apache-avro, every
-//! Debezium connector config against the 3.5.1 descriptors, the Confluent
-//! sink against its documented rules; plus the loop rule and secrets.
+//! against the 3.0.0 schema, every JSON Schema compiled, every Debezium
+//! connector config against the 3.5.1 descriptors, the Confluent sink
+//! against its documented rules; plus the connectors' wire contract
+//! (converters and encodings stated, entity source and sink agreeing), the
+//! loop rule and secrets.
 
 mod scaffold_support;
 
 use carve::model::Dialect;
+use carve::scaffold::connectors::unstated_converter_keys;
 use carve::scaffold::render_all;
-use carve::scaffold::spec::{EventFormat, GeneratedFile, ScaffoldSpec, SinkFlavour};
+use carve::scaffold::spec::{GeneratedFile, ScaffoldSpec, SinkFlavour};
 use carve::scaffold::templates::Templates;
 use scaffold_support::{reference_dir, shop_spec};
 use serde_json::Value;
@@ -42,7 +45,6 @@ fn variants() -> Vec<(&'static str, ScaffoldSpec)> {
     mssql.monolith.database.port = 1433;
     mssql.monolith.database.schema = Some("dbo".into());
     let mut json_confluent = base.clone();
-    json_confluent.kafka.event_format = EventFormat::Json;
     json_confluent.kafka.sink = SinkFlavour::ConfluentJdbc;
     vec![
         ("postgres", base),
@@ -258,58 +260,102 @@ fn asyncapi_documents_validate_against_the_3_0_0_schema() {
 }
 
 #[test]
-fn every_avro_schema_parses_and_matches_its_table() {
-    let spec = shop_spec(SHOP_SERVICES);
-    let files = render(&spec);
-    let mut parsed = 0;
-    for service in &spec.services {
-        for entity in &service.entities {
-            let path = format!("schemas/{}-value.avsc", entity.topics.entity);
-            let file = files
-                .iter()
-                .find(|f| f.path == path)
-                .unwrap_or_else(|| panic!("{path}"));
-            let schema = apache_avro::Schema::parse_str(&file.contents)
-                .unwrap_or_else(|e| panic!("{path}: {e}"));
-            let apache_avro::Schema::Record(record) = &schema else {
-                panic!("{path} is not a record");
-            };
-            assert_eq!(record.fields.len(), entity.fields.len(), "{path}");
-            for (field, column) in record.fields.iter().zip(&entity.fields) {
-                assert_eq!(field.name, column.column);
-                let nullable =
-                    matches!(&field.schema, apache_avro::Schema::Union(u) if u.is_nullable());
-                assert_eq!(nullable, column.nullable, "{path} {}", field.name);
-            }
-            parsed += 1;
-        }
-    }
-    // Every .avsc of every variant parses, not only the entity topics'.
+fn every_schema_is_json_schema_and_matches_its_table() {
     for (variant, spec) in variants() {
-        for file in render(&spec).iter().filter(|f| f.path.ends_with(".avsc")) {
-            apache_avro::Schema::parse_str(&file.contents)
+        let files = render(&spec);
+        assert!(
+            files.iter().all(|f| !f.path.ends_with(".avsc")),
+            "{variant}: an Avro schema"
+        );
+        let schemas: Vec<_> = files
+            .iter()
+            .filter(|f| f.path.starts_with("schemas/"))
+            .collect();
+        assert_eq!(schemas.len(), 16 * 3, "{variant}");
+        for file in &schemas {
+            assert!(file.path.ends_with("-value.schema.json"), "{}", file.path);
+            let schema: Value = serde_json::from_str(&file.contents).unwrap();
+            jsonschema::draft202012::new(&schema)
                 .unwrap_or_else(|e| panic!("{variant} {}: {e}", file.path));
+            assert_eq!(schema["type"], "object");
+        }
+        for service in &spec.services {
+            for entity in &service.entities {
+                let read = |topic: &str| -> Value {
+                    let path = format!("schemas/{topic}-value.schema.json");
+                    let file = files.iter().find(|f| f.path == path).expect("schema");
+                    serde_json::from_str(&file.contents).unwrap()
+                };
+                let columns: BTreeSet<&str> =
+                    entity.fields.iter().map(|f| f.column.as_str()).collect();
+                let keys = |v: &Value| -> BTreeSet<String> {
+                    v.as_object().unwrap().keys().cloned().collect()
+                };
+                let changelog = read(&entity.topics.changelog);
+                let mut expected: BTreeSet<String> =
+                    columns.iter().map(|c| c.to_string()).collect();
+                expected.insert("__deleted".into());
+                assert_eq!(keys(&changelog["properties"]), expected, "{variant}");
+                let entity_value = read(&entity.topics.entity);
+                let payload = &entity_value["properties"]["payload"]["properties"];
+                assert_eq!(
+                    keys(payload),
+                    expected
+                        .iter()
+                        .filter(|c| *c != "__deleted")
+                        .cloned()
+                        .collect(),
+                    "{variant}"
+                );
+            }
         }
     }
-    assert_eq!(parsed, 16);
 }
 
 #[test]
-fn json_event_format_writes_json_schemas() {
-    let mut spec = shop_spec(SHOP_SERVICES);
-    spec.kafka.event_format = EventFormat::Json;
+fn changelog_schemas_accept_rows_deletes_and_refuse_strays() {
+    let spec = shop_spec(SHOP_SERVICES);
     let files = render(&spec);
-    assert!(files.iter().all(|f| !f.path.ends_with(".avsc")));
-    let schemas: Vec<_> = files
+    let entity = spec
+        .services
         .iter()
-        .filter(|f| f.path.ends_with("-value.schema.json"))
-        .collect();
-    assert_eq!(schemas.len(), 16 * 3);
-    for file in schemas {
-        let schema: Value = serde_json::from_str(&file.contents).unwrap();
-        jsonschema::draft202012::new(&schema).unwrap_or_else(|e| panic!("{}: {e}", file.path));
-        assert_eq!(schema["type"], "object");
+        .flat_map(|s| &s.entities)
+        .find(|e| e.table_name == "orders")
+        .expect("orders, keyed by a BIGSERIAL id");
+    let path = format!("schemas/{}-value.schema.json", entity.topics.changelog);
+    let schema: Value =
+        serde_json::from_str(&files.iter().find(|f| f.path == path).unwrap().contents).unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    // A delete's before-image: only the key is set.
+    let mut delete = serde_json::Map::new();
+    for field in &entity.fields {
+        let value = if field.in_primary_key {
+            serde_json::json!(1)
+        } else {
+            Value::Null
+        };
+        delete.insert(field.column.clone(), value);
     }
+    delete.insert("__deleted".into(), "true".into());
+    let delete = Value::Object(delete);
+    let errors: Vec<String> = validator
+        .iter_errors(&delete)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{path}: {errors:?}");
+    // The same nulls in a live row break a NOT NULL column.
+    let mut live = delete.clone();
+    live["__deleted"] = "false".into();
+    if entity
+        .fields
+        .iter()
+        .any(|f| !f.nullable && !f.in_primary_key)
+    {
+        assert!(!validator.is_valid(&live), "{path}");
+    }
+    let mut stray = delete;
+    stray["no_such_column"] = 1.into();
+    assert!(!validator.is_valid(&stray), "{path}");
 }
 
 // ---------------------------------------------------------------------------
@@ -513,6 +559,7 @@ fn debezium_connectors_match_the_3_5_1_descriptors() {
         return;
     };
     let mut checked = BTreeSet::new();
+    let mut checked_kinds = BTreeSet::new();
     for (variant, spec) in variants() {
         for (path, payload) in connectors(&render(&spec)) {
             let class = payload["config"]["connector.class"]
@@ -529,6 +576,17 @@ fn debezium_connectors_match_the_3_5_1_descriptors() {
                 problems.join("\n")
             );
             checked.insert(class);
+            if let Some(kind) = [
+                "cdc-source",
+                "entity-source",
+                "outbox-source",
+                "sink-to-monolith",
+            ]
+            .into_iter()
+            .find(|k| path.ends_with(&format!("-{k}.json")))
+            {
+                checked_kinds.insert(kind);
+            }
         }
     }
     for class in [
@@ -538,6 +596,17 @@ fn debezium_connectors_match_the_3_5_1_descriptors() {
         "io.debezium.connector.jdbc.JdbcSinkConnector",
     ] {
         assert!(checked.contains(class), "no {class} connector was checked");
+    }
+    for kind in [
+        "cdc-source",
+        "entity-source",
+        "outbox-source",
+        "sink-to-monolith",
+    ] {
+        assert!(
+            checked_kinds.contains(kind),
+            "no {kind} connector was checked"
+        );
     }
 }
 
@@ -797,7 +866,7 @@ fn no_table_is_captured_and_sink_written_in_the_same_step() {
                 .unwrap();
             let delete = step2
                 .find(&format!(
-                    "-X DELETE http://connect:8083/connectors/{current}-cdc-source"
+                    "-X DELETE http://localhost:8083/connectors/{current}-cdc-source"
                 ))
                 .expect("step 2 deletes the CDC source");
             let create = step2
@@ -807,6 +876,315 @@ fn no_table_is_captured_and_sink_written_in_the_same_step() {
                 delete < create,
                 "{variant}: {current}'s sink starts before its source stops"
             );
+        }
+    }
+}
+
+fn config_map(payload: &Value) -> BTreeMap<String, String> {
+    payload["config"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+        .collect()
+}
+
+fn connector_of<'a>(all: &'a [(String, Value)], name: &str) -> Option<&'a Value> {
+    all.iter()
+        .find(|(p, _)| *p == format!("connectors/{name}.json"))
+        .map(|(_, c)| c)
+}
+
+const JSON_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
+
+#[test]
+fn every_connector_states_its_converters() {
+    for (variant, spec) in variants() {
+        let all = connectors(&render(&spec));
+        assert_eq!(
+            all.len(),
+            spec.services.len() * 4,
+            "{variant}: four connectors per service"
+        );
+        for (path, payload) in &all {
+            let config = config_map(payload);
+            let unstated = unstated_converter_keys(&config);
+            assert!(
+                unstated.is_empty(),
+                "{variant} {path} leaves {unstated:?} to the worker"
+            );
+            for key in ["key.converter", "value.converter", "header.converter"] {
+                assert!(config.contains_key(key), "{variant} {path}: {key}");
+                if config[key] == JSON_CONVERTER {
+                    assert!(
+                        matches!(
+                            config
+                                .get(&format!("{key}.schemas.enable"))
+                                .map(String::as_str),
+                            Some("true" | "false")
+                        ),
+                        "{variant} {path}: {key}.schemas.enable"
+                    );
+                }
+            }
+            assert_eq!(
+                config["header.converter"],
+                "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+                "{variant} {path}"
+            );
+        }
+    }
+    // The check bites: a connector without a header converter, or a JSON
+    // converter without its schemas setting, relies on the worker.
+    let all = connectors(&render(&shop_spec(SHOP_SERVICES)));
+    let mut config = config_map(&all[0].1);
+    config.remove("header.converter");
+    config.remove("value.converter.schemas.enable");
+    assert_eq!(
+        unstated_converter_keys(&config),
+        vec!["value.converter.schemas.enable", "header.converter"]
+    );
+}
+
+#[test]
+fn the_cdc_source_states_its_encodings() {
+    for (variant, spec) in variants() {
+        let all = connectors(&render(&spec));
+        for service in &spec.services {
+            let source = connector_of(&all, &format!("{}-cdc-source", service.name))
+                .unwrap_or_else(|| panic!("{variant}: {} cdc source", service.name));
+            let config = config_map(source);
+            let expect = |key: &str, value: &str| {
+                assert_eq!(
+                    config.get(key).map(String::as_str),
+                    Some(value),
+                    "{variant} {}: {key}",
+                    service.name
+                );
+            };
+            expect("key.converter", JSON_CONVERTER);
+            expect("key.converter.schemas.enable", "false");
+            expect("value.converter", JSON_CONVERTER);
+            expect("value.converter.schemas.enable", "false");
+            expect("decimal.handling.mode", "string");
+            expect("time.precision.mode", "adaptive_time_microseconds");
+            expect(
+                "transforms.unwrap.type",
+                "io.debezium.transforms.ExtractNewRecordState",
+            );
+            expect(
+                "transforms.unwrap.delete.tombstone.handling.mode",
+                "rewrite-with-tombstone",
+            );
+            expect("tombstones.on.delete", "true");
+            assert!(
+                config["transforms"].starts_with("unwrap,"),
+                "{variant}: unwrap runs before the routes"
+            );
+            match spec.monolith.dialect {
+                Dialect::Postgres => {
+                    expect("binary.handling.mode", "base64");
+                    expect("interval.handling.mode", "string");
+                }
+                Dialect::Mssql => expect("binary.handling.mode", "base64"),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The topics a connector's routes write to.
+fn routed_topics(config: &BTreeMap<String, String>) -> BTreeSet<String> {
+    config
+        .iter()
+        .filter(|(k, _)| k.starts_with("transforms.route_") && k.ends_with(".replacement"))
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// The tables the service's own migration creates (the outbox aside).
+fn migration_tables(files: &[GeneratedFile], service: &str) -> BTreeSet<String> {
+    let path = format!("services/{service}/migrations/0001_init.sql");
+    let migration = files
+        .iter()
+        .find(|f| f.path == path)
+        .unwrap_or_else(|| panic!("{path}"));
+    migration
+        .contents
+        .lines()
+        .filter_map(|l| l.strip_prefix("CREATE TABLE IF NOT EXISTS \""))
+        .map(|l| l.split('"').next().unwrap_or_default().to_string())
+        .filter(|t| t != "outbox")
+        .collect()
+}
+
+#[test]
+fn the_entity_source_feeds_the_sink() {
+    for (variant, spec) in variants() {
+        let files = render(&spec);
+        let all = connectors(&files);
+        for service in &spec.services {
+            let source = connector_of(&all, &format!("{}-entity-source", service.name))
+                .unwrap_or_else(|| panic!("{variant}: {} entity source", service.name));
+            let sink = connector_of(&all, &format!("{}-sink-to-monolith", service.name))
+                .unwrap_or_else(|| panic!("{variant}: {} sink", service.name));
+            let source = config_map(source);
+            let sink = config_map(sink);
+            // Its routed topics are exactly the sink's topics.
+            let sink_topics: BTreeSet<String> =
+                sink["topics"].split(',').map(str::to_string).collect();
+            assert_eq!(routed_topics(&source), sink_topics, "{variant}");
+            let entity_topics: BTreeSet<String> = service
+                .entities
+                .iter()
+                .map(|e| e.topics.entity.clone())
+                .collect();
+            assert_eq!(sink_topics, entity_topics, "{variant}");
+            // The sink decodes what the source encodes.
+            for key in [
+                "key.converter",
+                "key.converter.schemas.enable",
+                "value.converter",
+                "value.converter.schemas.enable",
+                "header.converter",
+            ] {
+                assert_eq!(source.get(key), sink.get(key), "{variant}: {key}");
+            }
+            assert_eq!(source["value.converter.schemas.enable"], "true");
+            assert_eq!(source["key.converter.schemas.enable"], "true");
+            // The service's own tables, in its database, from now on.
+            assert_eq!(source["database.hostname"], service.database_host());
+            assert_eq!(source["database.dbname"], service.database_name());
+            assert_eq!(source["snapshot.mode"], "no_data");
+            assert_eq!(source["decimal.handling.mode"], "precise");
+            assert_eq!(
+                source["time.precision.mode"],
+                match spec.kafka.sink {
+                    SinkFlavour::DebeziumJdbc => "adaptive_time_microseconds",
+                    SinkFlavour::ConfluentJdbc => "connect",
+                },
+                "{variant}"
+            );
+            assert_eq!(
+                source["transforms.unwrap.delete.tombstone.handling.mode"],
+                "tombstone"
+            );
+            let included: BTreeSet<String> = source["table.include.list"]
+                .split(',')
+                .map(|t| t.strip_prefix("public.").expect("public").to_string())
+                .collect();
+            assert_eq!(
+                included,
+                migration_tables(&files, &service.name),
+                "{variant}: the entity source reads the tables the service creates"
+            );
+            // Each route matches the topic Debezium names for its table.
+            for table in &included {
+                let raw = format!("{}.public.{table}", source["topic.prefix"]);
+                let matched = source
+                    .iter()
+                    .any(|(k, v)| k.ends_with(".regex") && v.replace('\\', "") == raw);
+                assert!(matched, "{variant}: no route for {raw}");
+            }
+            // Deletes: a tombstone keyed by the primary key, which the sink deletes by.
+            assert_eq!(sink["delete.enabled"], "true");
+            match spec.kafka.sink {
+                SinkFlavour::DebeziumJdbc => {
+                    assert_eq!(sink["primary.key.mode"], "record_key");
+                    assert_eq!(sink["insert.mode"], "upsert");
+                    assert_eq!(sink["schema.evolution"], "none");
+                }
+                SinkFlavour::ConfluentJdbc => assert_eq!(sink["pk.mode"], "record_key"),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_outbox_source_states_its_key_and_type_header() {
+    let all = connectors(&render(&shop_spec(SHOP_SERVICES)));
+    for (path, payload) in all
+        .iter()
+        .filter(|(p, _)| p.ends_with("-outbox-source.json"))
+    {
+        let config = config_map(payload);
+        assert_eq!(
+            config["key.converter"], "org.apache.kafka.connect.storage.StringConverter",
+            "{path}"
+        );
+        assert_eq!(config["value.converter"], JSON_CONVERTER, "{path}");
+        assert_eq!(config["value.converter.schemas.enable"], "false", "{path}");
+        assert_eq!(
+            config["transforms.outbox.table.fields.additional.placement"], "type:header:type",
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn the_entity_source_never_reads_what_a_sink_writes() {
+    for (variant, spec) in variants() {
+        let files = render(&spec);
+        let all = connectors(&files);
+        for service in &spec.services {
+            let source =
+                config_map(connector_of(&all, &format!("{}-entity-source", service.name)).unwrap());
+            // It reads the service's database; every sink writes the monolith's.
+            assert_ne!(
+                source["database.hostname"], spec.monolith.database.host,
+                "{variant}"
+            );
+            for (path, sink) in all
+                .iter()
+                .filter(|(p, _)| p.ends_with("-sink-to-monolith.json"))
+            {
+                let url = sink["config"]["connection.url"].as_str().unwrap();
+                assert!(
+                    !url.contains(&format!("//{}:", source["database.hostname"])),
+                    "{variant}: {path} writes where {} reads",
+                    service.name
+                );
+            }
+            // Step 2: the CDC source goes, then the entity source comes, then the sink.
+            let runbook = files
+                .iter()
+                .find(|f| {
+                    f.path.starts_with("runbooks/")
+                        && f.path.ends_with(&format!("-{}.md", service.name))
+                })
+                .expect("runbook");
+            let step2 = runbook
+                .contents
+                .split("## Step 2")
+                .nth(1)
+                .unwrap()
+                .split("Roll back")
+                .next()
+                .unwrap();
+            let at = |needle: String| {
+                step2
+                    .find(&needle)
+                    .unwrap_or_else(|| panic!("{variant}: step 2 lacks {needle}"))
+            };
+            let delete = at(format!(
+                "-X DELETE http://localhost:8083/connectors/{}-cdc-source",
+                service.name
+            ));
+            let entity = at(format!("@connectors/{}-entity-source.json", service.name));
+            let outbox = at(format!("@connectors/{}-outbox-source.json", service.name));
+            let sink = at(format!(
+                "@connectors/{}-sink-to-monolith.json",
+                service.name
+            ));
+            let consumer_off = at(format!(
+                "{}_CDC_CONSUMER_ENABLED=false",
+                service.name.replace('-', "_").to_ascii_uppercase()
+            ));
+            assert!(
+                delete < entity && entity < sink && outbox < sink,
+                "{variant}"
+            );
+            assert!(consumer_off < entity, "{variant}");
         }
     }
 }

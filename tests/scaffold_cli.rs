@@ -240,13 +240,14 @@ fn scaffold_service_writes_one_service_without_a_plan() {
     let tree = read_tree(&out);
     for expected in [
         "connectors/billing-cdc-source.json",
+        "connectors/billing-entity-source.json",
         "connectors/billing-outbox-source.json",
         "connectors/billing-sink-to-monolith.json",
         "sql/billing-cdc-prerequisites.sql",
         "topics/billing.yaml",
         "asyncapi/billing.yaml",
         "runbooks/01-billing.md",
-        "schemas/billing.payments.entity.v1-value.avsc",
+        "schemas/billing.payments.entity.v1-value.schema.json",
     ] {
         assert!(
             tree.contains_key(expected),

@@ -434,13 +434,15 @@ impl PlanDocument {
     pub fn set_kafka(&mut self, key: &str, new: &str) -> Result<(), EditError> {
         let parsed: Value = match key {
             "bootstrap_servers" | "schema_registry_url" | "topic_prefix" => Value::from(new),
-            "event_format" if new == "avro" || new == "json" => Value::from(new),
+            "event_format" => match super::validate::event_format_problem(new) {
+                None => Value::from(new),
+                Some(problem) => return err(problem),
+            },
             "sink" if new == "debezium-jdbc" || new == "confluent-jdbc" => Value::from(new),
             "partitions" | "replication_factor" => match new.parse::<i64>() {
                 Ok(n) if n >= 1 => Value::from(n),
                 _ => return err(format!("{key} must be a positive number")),
             },
-            "event_format" => return err("event_format must be `avro` or `json`"),
             "sink" => return err("sink must be `debezium-jdbc` or `confluent-jdbc`"),
             other => return err(format!("unknown Kafka setting `{other}`")),
         };
@@ -553,6 +555,8 @@ strategy = "replicate"
             d.text()
         );
         assert!(d.set_kafka("event_format", "xml").is_err());
+        assert!(d.set_kafka("event_format", "avro").is_err());
+        d.set_kafka("event_format", "json").unwrap();
         assert!(d.set_kafka("partitions", "0").is_err());
         d.set_kafka("sink", "confluent-jdbc").unwrap();
         assert!(d.text().contains("sink = \"confluent-jdbc\""));

@@ -7,6 +7,9 @@ use toml::Spanned;
 
 pub const PLAN_FORMAT_VERSION: u32 = 1;
 
+/// The one event format: carve's connectors and services exchange JSON.
+pub const EVENT_FORMAT: &str = "json";
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Plan {
@@ -50,10 +53,12 @@ pub struct DatabaseRef {
 pub struct KafkaSettings {
     #[serde(default = "default_bootstrap")]
     pub bootstrap_servers: String,
+    /// Read for older plans; nothing carve generates uses a Schema Registry.
     #[serde(default = "default_registry")]
     pub schema_registry_url: String,
     #[serde(default = "default_prefix")]
     pub topic_prefix: String,
+    /// Always `json`: carve's connectors and services exchange JSON.
     #[serde(default = "default_format")]
     pub event_format: Spanned<String>,
     #[serde(default = "default_partitions")]
@@ -74,7 +79,7 @@ fn default_prefix() -> String {
     "monolith".into()
 }
 fn default_format() -> Spanned<String> {
-    Spanned::new(0..0, "avro".into())
+    Spanned::new(0..0, EVENT_FORMAT.into())
 }
 fn default_partitions() -> u32 {
     6

@@ -48,6 +48,23 @@ pub fn service_name_problem(name: &str) -> Option<String> {
     None
 }
 
+/// Why `format` cannot be the plan's `event_format`, if it cannot: JSON is
+/// the only format.
+pub fn event_format_problem(format: &str) -> Option<String> {
+    let json = super::model::EVENT_FORMAT;
+    if format == json {
+        return None;
+    }
+    let why = "carve's connectors and services exchange JSON (Avro would need a Schema Registry, and the generated services decode JSON)";
+    Some(if format == "avro" {
+        format!(
+            "event_format \"avro\" is no longer supported: {why}; set event_format = \"{json}\""
+        )
+    } else {
+        format!("event_format must be \"{json}\", not \"{format}\": {why}")
+    })
+}
+
 /// All problems of the plan, in file order.
 pub fn validate(loaded: &LoadedPlan, context: &PlanContext<'_>) -> Vec<PlanError> {
     let plan = &loaded.plan;
@@ -68,12 +85,8 @@ pub fn validate(loaded: &LoadedPlan, context: &PlanContext<'_>) -> Vec<PlanError
             format!("unknown dialect `{}` in [monolith]", plan.monolith.dialect),
         ));
     }
-    let format = plan.kafka.event_format.get_ref();
-    if format != "avro" && format != "json" {
-        problems.push(loaded.error_at(
-            plan.kafka.event_format.span(),
-            format!("event_format must be \"avro\" or \"json\", not \"{format}\""),
-        ));
+    if let Some(problem) = event_format_problem(plan.kafka.event_format.get_ref()) {
+        problems.push(loaded.error_at(plan.kafka.event_format.span(), problem));
     }
     let sink = plan.kafka.sink.get_ref();
     if sink != "debezium-jdbc" && sink != "confluent-jdbc" {
@@ -292,6 +305,37 @@ tables = ["ghosts"]
                 .any(|t| t.starts_with("8:8 `catalog` (step 1) depends on `orders`")),
             "{text:?}"
         );
+    }
+
+    #[test]
+    fn an_avro_plan_is_refused_at_its_line_and_column() {
+        let text = "format_version = 1\n[monolith]\nname = \"shop\"\ndialect = \"postgres\"\n\n[kafka]\nevent_format = \"avro\"\n";
+        let loaded = parse_plan(text, "carve.toml").unwrap();
+        let tables = BTreeSet::new();
+        let problems = validate(
+            &loaded,
+            &PlanContext {
+                tables: &tables,
+                modules: None,
+                dependencies: &[],
+                every_table_owned: false,
+            },
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let problem = &problems[0];
+        assert_eq!((problem.line, problem.column), (7, 16));
+        assert!(
+            problem.message.contains("exchange JSON"),
+            "{}",
+            problem.message
+        );
+        assert!(
+            problem.message.contains("event_format = \"json\""),
+            "{}",
+            problem.message
+        );
+        assert!(event_format_problem("json").is_none());
+        assert!(event_format_problem("xml").is_some());
     }
 
     #[test]

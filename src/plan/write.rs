@@ -78,9 +78,8 @@ pub fn render_plan(proposal: &Proposal, monolith: &MonolithInfo) -> String {
     out.push_str("# Kafka and Kafka Connect settings used by `carve scaffold`.\n");
     out.push_str("[kafka]\n");
     out.push_str("bootstrap_servers = \"kafka:9092\"\n");
-    out.push_str("schema_registry_url = \"http://schema-registry:8081\"\n");
     out.push_str("topic_prefix = \"monolith\"          # Debezium topic.prefix for the monolith's change events\n");
-    out.push_str("event_format = \"avro\"              # or \"json\"\n");
+    out.push_str("event_format = \"json\"              # the only format: the connectors and services exchange JSON\n");
     out.push_str("partitions = 6\n");
     out.push_str("replication_factor = 3\n");
     out.push_str("sink = \"debezium-jdbc\"             # or \"confluent-jdbc\": writes service data back to the monolith\n");

@@ -1,10 +1,11 @@
 //! `asyncapi/<svc>.yaml`: an AsyncAPI 3.0.0 document of a service's topics —
-//! the changelog topics it receives from the monolith's CDC, the entity and
-//! event topics it sends — with each message's payload (the entity's Avro
-//! record or JSON Schema) and Kafka bindings matching `topics/<svc>.yaml`.
+//! the changelog topics it receives from the monolith's CDC source, the
+//! entity topics its entity source publishes and the event topics of its
+//! outbox — with each message's key and payload as JSON Schema, as its
+//! producer encodes it, and Kafka bindings matching `topics/<svc>.yaml`.
 
-use super::event_schemas::{avro_record, json_schema, key_schema};
-use super::spec::{EntitySpec, EventFormat, GeneratedFile, ScaffoldSpec, ServiceSpec};
+use super::event_schemas::{value_schema, wire_key_schema, Wire};
+use super::spec::{EntitySpec, GeneratedFile, ScaffoldSpec, ServiceSpec};
 use super::templates::Templates;
 use super::topics::{service_topics, TopicKind, TopicSpec};
 use super::ScaffoldError;
@@ -61,23 +62,45 @@ fn channel_binding(topic: &TopicSpec) -> Value {
     })
 }
 
-fn payload(spec: &ScaffoldSpec, service: &ServiceSpec, entity: &EntitySpec) -> Value {
-    match spec.kafka.event_format {
-        EventFormat::Avro => json!({
-            "schemaFormat": "application/vnd.apache.avro;version=1.9.0",
-            "schema": avro_record(spec, service, entity),
-        }),
-        EventFormat::Json => {
-            let mut schema = json_schema(spec, service, entity);
-            if let Value::Object(map) = &mut schema {
-                // The AsyncAPI schema format names the draft itself.
-                map.remove("$schema");
-            }
-            json!({
-                "schemaFormat": "application/schema+json;version=draft-07",
-                "schema": schema,
-            })
-        }
+/// The schema as AsyncAPI takes it: the draft is named by `schemaFormat`.
+fn without_dialect(mut schema: Value) -> Value {
+    if let Value::Object(map) = &mut schema {
+        map.remove("$schema");
+    }
+    schema
+}
+
+fn payload(spec: &ScaffoldSpec, service: &ServiceSpec, entity: &EntitySpec, wire: Wire) -> Value {
+    json!({
+        "schemaFormat": "application/schema+json;version=draft-07",
+        "schema": without_dialect(value_schema(spec, service, entity, wire)),
+    })
+}
+
+fn wire_of(kind: TopicKind) -> Option<Wire> {
+    match kind {
+        TopicKind::Changelog => Some(Wire::Changelog),
+        TopicKind::Entity => Some(Wire::Entity),
+        TopicKind::Events => Some(Wire::Events),
+        TopicKind::SchemaHistory => None,
+    }
+}
+
+/// What a message of `wire` is, in one sentence.
+fn message_summary(entity: &EntitySpec, wire: Wire) -> String {
+    match wire {
+        Wire::Changelog => format!(
+            "A row of `{}` captured by the CDC source: plain JSON with `__deleted`, keyed by its primary key; a delete is its before-image with `__deleted` \"true\", then a tombstone.",
+            entity.table
+        ),
+        Wire::Entity => format!(
+            "A row of `{}` published by the entity source: JSON with schemas, keyed by its primary key; a delete is a tombstone.",
+            entity.table
+        ),
+        Wire::Events => format!(
+            "A domain event about a row of `{}` from the outbox: plain JSON, keyed by the aggregate id, the event type in the `type` header.",
+            entity.table
+        ),
     }
 }
 
@@ -97,16 +120,6 @@ fn data(spec: &ScaffoldSpec, service: &ServiceSpec) -> Value {
     let mut operations = Vec::new();
     let mut messages = Vec::new();
     for entity in &service.entities {
-        let message = entity.ident.clone();
-        messages.push(json!({
-            "id": message,
-            "name": quoted(&entity.type_name),
-            "title": quoted(&format!("{} row", entity.type_name)),
-            "summary": quoted(&format!("A row of `{}`, keyed by its primary key.", entity.table)),
-            "payload": inline(&payload(spec, service, entity), 8),
-            "key": inline(&key_schema(spec, entity), 12),
-            "binding_version": BINDING_VERSION,
-        }));
         for topic in topics.iter().filter(|t| {
             [
                 &entity.topics.changelog,
@@ -115,7 +128,20 @@ fn data(spec: &ScaffoldSpec, service: &ServiceSpec) -> Value {
             ]
             .contains(&&t.name)
         }) {
+            let Some(wire) = wire_of(topic.kind) else {
+                continue;
+            };
             let id = channel_id(entity, topic.kind);
+            let message = id.clone();
+            messages.push(json!({
+                "id": message,
+                "name": quoted(&entity.type_name),
+                "title": quoted(&format!("{} row", entity.type_name)),
+                "summary": quoted(&message_summary(entity, wire)),
+                "payload": inline(&payload(spec, service, entity, wire), 8),
+                "key": inline(&wire_key_schema(spec, entity, wire), 12),
+                "binding_version": BINDING_VERSION,
+            }));
             let action = if topic.kind == TopicKind::Changelog {
                 "receive"
             } else {

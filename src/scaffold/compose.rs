@@ -1,13 +1,15 @@
 //! `docker-compose.yml`, the local stack the runbooks' commands run against:
-//! Kafka in KRaft mode, Schema Registry, Kafka Connect with Debezium, the
-//! monolith's database with change capture on, and a database and a
-//! container per service. Images are pinned; passwords come from the
-//! environment (`.env`), never from the file. With Avro events or the
-//! Confluent sink, `connect/Dockerfile` adds Confluent's jars to Debezium's
-//! image.
+//! Kafka in KRaft mode, Kafka Connect with Debezium, the monolith's database
+//! with change capture on, and a database and a container per service.
+//! Images are pinned; passwords come from the environment (`.env`), never
+//! from the file. Every connector names its own converters, so the worker's
+//! defaults matter to none of them. With the Confluent sink,
+//! `connect/Dockerfile` adds Confluent's JDBC sink to Debezium's image.
+//! Events are JSON: no Schema Registry runs.
 
 use super::connectors::SECRETS_DIR;
-use super::spec::{EventFormat, GeneratedFile, ScaffoldSpec, SinkFlavour};
+use super::connectors::{HEADER_CONVERTER, JSON_CONVERTER};
+use super::spec::{GeneratedFile, ScaffoldSpec, SinkFlavour};
 use super::templates::Templates;
 use super::ScaffoldError;
 use crate::model::Dialect;
@@ -15,9 +17,8 @@ use serde_json::json;
 
 /// Pinned images; bump them together, deliberately.
 pub const KAFKA_IMAGE: &str = "apache/kafka:4.1.0";
-pub const SCHEMA_REGISTRY_IMAGE: &str = "confluentinc/cp-schema-registry:7.9.0";
 pub const DEBEZIUM_CONNECT_IMAGE: &str = "quay.io/debezium/connect:3.5.1.Final";
-/// Where `connect/Dockerfile` takes Confluent's converter and sink jars from.
+/// Where `connect/Dockerfile` installs Confluent's JDBC sink with `confluent-hub`.
 pub const CONFLUENT_CONNECT_IMAGE: &str = "confluentinc/cp-kafka-connect:7.9.0";
 pub const CONFLUENT_JDBC_PLUGIN: &str = "confluentinc/kafka-connect-jdbc:10.8.4";
 pub const POSTGRES_IMAGE: &str = "postgres:17.2";
@@ -29,6 +30,15 @@ pub fn password_variable(prefix: &str) -> String {
     format!(
         "{}_DB_PASSWORD",
         prefix.replace('-', "_").to_ascii_uppercase()
+    )
+}
+
+/// The `.env` variable switching a service's change consumer, passed to
+/// its container as `CDC_CONSUMER_ENABLED`: `ORDERS_CDC_CONSUMER_ENABLED`.
+pub fn cdc_consumer_variable(service: &str) -> String {
+    format!(
+        "{}_CDC_CONSUMER_ENABLED",
+        service.replace('-', "_").to_ascii_uppercase()
     )
 }
 
@@ -99,7 +109,7 @@ fn monolith_database(spec: &ScaffoldSpec) -> serde_json::Value {
 }
 
 /// The stack's own services; a carved service cannot take their names.
-const INFRASTRUCTURE: &[&str] = &["kafka", "schema-registry", "connect"];
+const INFRASTRUCTURE: &[&str] = &["kafka", "connect"];
 
 /// Why two containers of the stack would share a name, if they would.
 fn name_clash(spec: &ScaffoldSpec) -> Option<String> {
@@ -122,7 +132,7 @@ fn name_clash(spec: &ScaffoldSpec) -> Option<String> {
 }
 
 fn connect_needs_build(spec: &ScaffoldSpec) -> bool {
-    spec.kafka.event_format == EventFormat::Avro || spec.kafka.sink == SinkFlavour::ConfluentJdbc
+    spec.kafka.sink == SinkFlavour::ConfluentJdbc
 }
 
 fn data(spec: &ScaffoldSpec) -> serde_json::Value {
@@ -135,23 +145,16 @@ fn data(spec: &ScaffoldSpec) -> serde_json::Value {
                 "db_host": s.database_host(),
                 "db_name": s.database_name(),
                 "password_variable": password_variable(&s.name),
+                "cdc_consumer_variable": cdc_consumer_variable(&s.name),
             })
         })
         .collect();
-    let avro = spec.kafka.event_format == EventFormat::Avro;
-    let converter = if avro {
-        "io.confluent.connect.avro.AvroConverter"
-    } else {
-        "org.apache.kafka.connect.json.JsonConverter"
-    };
     json!({
         "kafka_image": KAFKA_IMAGE,
-        "schema_registry_image": SCHEMA_REGISTRY_IMAGE,
         "connect_image": DEBEZIUM_CONNECT_IMAGE,
         "connect_build": connect_needs_build(spec),
-        "converter": converter,
-        "avro": avro,
-        "schema_registry_url": spec.kafka.schema_registry_url,
+        "converter": JSON_CONVERTER,
+        "header_converter": HEADER_CONVERTER,
         "bootstrap_servers": spec.kafka.bootstrap_servers,
         "secrets_dir": SECRETS_DIR,
         "monolith_db": monolith_database(spec),
@@ -161,7 +164,7 @@ fn data(spec: &ScaffoldSpec) -> serde_json::Value {
 }
 
 /// `docker-compose.yml`, and `connect/Dockerfile` when Connect needs
-/// Confluent's jars.
+/// Confluent's JDBC sink.
 pub fn render(
     spec: &ScaffoldSpec,
     templates: &Templates,
@@ -177,7 +180,6 @@ pub fn render(
         let data = json!({
             "connect_image": DEBEZIUM_CONNECT_IMAGE,
             "confluent_image": CONFLUENT_CONNECT_IMAGE,
-            "avro": spec.kafka.event_format == EventFormat::Avro,
             "confluent_jdbc": spec.kafka.sink == SinkFlavour::ConfluentJdbc,
             "jdbc_plugin": CONFLUENT_JDBC_PLUGIN,
         });

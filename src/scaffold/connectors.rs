@@ -1,12 +1,21 @@
 //! Kafka Connect payloads (`POST /connectors`), per service: the Debezium
-//! source capturing its tables from the monolith (step 1), the outbox
-//! source on its own database, and the JDBC sink writing its entity topics
-//! back into the monolith (step 2). Every value is a string, as the Connect
-//! REST API takes them; secrets are config-provider placeholders.
+//! source capturing its tables from the monolith (step 1); the entity
+//! source and the outbox source on the service's own database, and the JDBC
+//! sink writing the entity topics back into the monolith (step 2). Every
+//! value is a string, as the Connect REST API takes them; secrets are
+//! config-provider placeholders.
 //!
-//! Loop rule: a service's source and sink cover the same tables, but never
-//! run together — step 2 deletes the source before it creates the sink (see
-//! the runbooks), and other services' sources hold only their own tables.
+//! Every connector names its key, value and header converters and the
+//! encodings of decimals, times and binary values itself: nothing depends
+//! on the Connect worker's defaults. The changelog and event topics carry
+//! plain JSON (no schema envelope), which the service decodes; the entity
+//! topics carry JSON with schemas, which the JDBC sinks need.
+//!
+//! Loop rule: a service's CDC source and sink cover the same monolith
+//! tables, but never run together — step 2 deletes the CDC source before it
+//! creates the sink (see the runbooks), and other services' sources hold
+//! only their own tables. The entity source reads the service's database,
+//! never the monolith.
 
 use super::event_schemas::pretty;
 use super::spec::{
@@ -39,6 +48,64 @@ impl Connector {
     pub fn to_json(&self) -> Value {
         json!({"name": self.name, "config": self.config})
     }
+}
+
+/// Kafka's JSON converter: with `schemas.enable` every message carries its
+/// Connect schema (`{"schema": …, "payload": …}`), without it the bare value.
+pub const JSON_CONVERTER: &str = "org.apache.kafka.connect.json.JsonConverter";
+/// Kafka's string converter (the outbox key: the aggregate id as text).
+pub const STRING_CONVERTER: &str = "org.apache.kafka.connect.storage.StringConverter";
+/// Kafka's header converter writing header values as plain text.
+pub const HEADER_CONVERTER: &str = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
+
+/// The converter keys every connector states: Kafka Connect falls back to
+/// the worker's configuration for any it leaves out.
+pub const CONVERTER_KEYS: [&str; 3] = ["key.converter", "value.converter", "header.converter"];
+
+/// The converter settings of a connector config: every key under
+/// `key.converter`, `value.converter` and `header.converter`, with its value.
+pub fn converter_settings(config: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    config
+        .iter()
+        .filter(|(key, _)| {
+            CONVERTER_KEYS
+                .iter()
+                .any(|c| *key == c || key.starts_with(&format!("{c}.")))
+        })
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect()
+}
+
+/// The converter keys a connector config leaves to the worker's defaults:
+/// any of `key.converter`, `value.converter`, `header.converter` missing,
+/// and `<side>.converter.schemas.enable` missing where the side uses the
+/// JSON converter (whose default the worker decides too).
+pub fn unstated_converter_keys(config: &BTreeMap<String, String>) -> Vec<String> {
+    let mut missing = Vec::new();
+    for key in CONVERTER_KEYS {
+        match config.get(key) {
+            None => missing.push(key.to_string()),
+            Some(class) if class == JSON_CONVERTER => {
+                let schemas = format!("{key}.schemas.enable");
+                if !config.contains_key(&schemas) {
+                    missing.push(schemas);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    missing
+}
+
+/// Sets the key and value converters to JSON (`schemas` says whether each
+/// message carries its Connect schema) and the header converter to text.
+fn json_converters(c: &mut Connector, schemas: bool) {
+    let schemas = if schemas { "true" } else { "false" };
+    c.set("key.converter", JSON_CONVERTER);
+    c.set("key.converter.schemas.enable", schemas);
+    c.set("value.converter", JSON_CONVERTER);
+    c.set("value.converter.schemas.enable", schemas);
+    c.set("header.converter", HEADER_CONVERTER);
 }
 
 /// Where the Connect worker finds secrets (mounted read-only in the dev stack).
@@ -144,6 +211,9 @@ fn add_routes(
     }
 }
 
+/// Debezium's transformation flattening a change event to its row.
+const EXTRACT_NEW_RECORD_STATE: &str = "io.debezium.transforms.ExtractNewRecordState";
+
 /// The Debezium source capturing the service's tables from the monolith,
 /// or `None` for SQLite, which Debezium cannot capture.
 pub fn cdc_source(spec: &ScaffoldSpec, service: &ServiceSpec) -> Option<Connector> {
@@ -194,16 +264,35 @@ pub fn cdc_source(spec: &ScaffoldSpec, service: &ServiceSpec) -> Option<Connecto
         }
         Dialect::Sqlite => {}
     }
-    // Flatten Debezium's envelope to the row (a tombstone for a delete), so
-    // the changelog topics carry the same record as the entity topics.
+    // Plain JSON the service decodes: no schema envelope, text headers.
+    json_converters(&mut c, false);
+    // Exact decimals as strings ("12.3400"); dates as days, times as
+    // microseconds, timestamps as epoch millis or micros by the column's
+    // precision; zoned values as ISO-8601 text.
+    c.set("decimal.handling.mode", "string");
+    c.set("time.precision.mode", "adaptive_time_microseconds");
+    match spec.monolith.dialect {
+        Dialect::Postgres => {
+            c.set("binary.handling.mode", "base64");
+            c.set("interval.handling.mode", "string");
+        }
+        // The MySQL connector has no binary mode of its own: its bytes reach
+        // the JSON converter, which writes them as base64 text all the same.
+        Dialect::Mysql => {}
+        Dialect::Mssql => c.set("binary.handling.mode", "base64"),
+        Dialect::Sqlite => {}
+    }
+    // A delete is its before-image with `"__deleted": "true"` and then a
+    // tombstone; truncates are not captured.
+    c.set("tombstones.on.delete", "true");
+    c.set("skipped.operations", "t");
+    // Flatten Debezium's envelope to the row plus `__deleted`, so the
+    // service reads the row's columns directly.
     let mut chain = vec!["unwrap".to_string()];
-    c.set(
-        "transforms.unwrap.type",
-        "io.debezium.transforms.ExtractNewRecordState",
-    );
+    c.set("transforms.unwrap.type", EXTRACT_NEW_RECORD_STATE);
     c.set(
         "transforms.unwrap.delete.tombstone.handling.mode",
-        "tombstone",
+        "rewrite-with-tombstone",
     );
     add_routes(
         &mut c,
@@ -256,6 +345,12 @@ pub fn outbox_source(spec: &ScaffoldSpec, service: &ServiceSpec) -> Connector {
     );
     c.set("publication.autocreate.mode", "filtered");
     c.set("table.include.list", format!("public.{OUTBOX_TABLE}"));
+    // The key is the aggregate id as text, the value the expanded JSON
+    // payload without a schema envelope, the headers text.
+    c.set("key.converter", STRING_CONVERTER);
+    c.set("value.converter", JSON_CONVERTER);
+    c.set("value.converter.schemas.enable", "false");
+    c.set("header.converter", HEADER_CONVERTER);
     // The service deletes outbox rows once written; those deletes are not events.
     c.set("tombstones.on.delete", "false");
     c.set("transforms", "outbox");
@@ -270,8 +365,100 @@ pub fn outbox_source(spec: &ScaffoldSpec, service: &ServiceSpec) -> Connector {
         format!("{}.${{routedByValue}}.events.v1", service.name),
     );
     c.set("transforms.outbox.table.expand.json.payload", "true");
+    // The event type travels as the header `type`, next to the router's `id`.
+    c.set(
+        "transforms.outbox.table.fields.additional.placement",
+        "type:header:type",
+    );
     c.set("transforms.outbox.table.op.invalid.behavior", "warn");
     c
+}
+
+/// The schema the service's own database keeps its tables in.
+pub const SERVICE_SCHEMA: &str = "public";
+
+/// Debezium's `topic.prefix` for the service's entity source.
+pub fn entity_topic_prefix(spec: &ScaffoldSpec, service: &ServiceSpec) -> String {
+    format!("{}.{}.entity", spec.kafka.topic_prefix, service.name)
+}
+
+/// The service's tables as its entity source names them, in its own
+/// database (`public.order_items`).
+pub fn entity_source_tables(service: &ServiceSpec) -> Vec<String> {
+    service
+        .entities
+        .iter()
+        .map(|e| format!("{SERVICE_SCHEMA}.{}", e.service_table()))
+        .collect()
+}
+
+/// The Debezium source on the service's own PostgreSQL database (step 2):
+/// each owned table's rows, flattened, to `<service>.<entity>.entity.v1` as
+/// JSON with schemas, keyed by the primary key, a delete as a tombstone —
+/// what the JDBC sink writes back into the monolith. `None` when the
+/// service owns no table.
+pub fn entity_source(spec: &ScaffoldSpec, service: &ServiceSpec) -> Option<Connector> {
+    if service.entities.is_empty() {
+        return None;
+    }
+    let mut c = Connector::new(
+        format!("{}-entity-source", service.name),
+        "io.debezium.connector.postgresql.PostgresConnector",
+    );
+    let prefix = entity_topic_prefix(spec, service);
+    c.set("topic.prefix", prefix.clone());
+    c.set("database.hostname", service.database_host());
+    c.set("database.port", "5432");
+    c.set("database.user", service.database_name());
+    c.set(
+        "database.password",
+        secret(&format!("{}-db.properties", service.name), "password"),
+    );
+    c.set("database.dbname", service.database_name());
+    c.set("plugin.name", "pgoutput");
+    c.set("slot.name", format!("carve_{}_entity", service.crate_ident));
+    c.set(
+        "publication.name",
+        format!("carve_{}_entity", service.crate_ident),
+    );
+    c.set("publication.autocreate.mode", "filtered");
+    c.set(
+        "table.include.list",
+        entity_source_tables(service).join(","),
+    );
+    // The monolith already holds these rows: only changes from now on.
+    c.set("snapshot.mode", "no_data");
+    // The JDBC sinks need each message's schema.
+    json_converters(&mut c, true);
+    // Connect's own logical types, which both JDBC sinks write exactly.
+    c.set("decimal.handling.mode", "precise");
+    c.set(
+        "time.precision.mode",
+        match spec.kafka.sink {
+            SinkFlavour::DebeziumJdbc => "adaptive_time_microseconds",
+            // Confluent's sink understands only Connect's logical types.
+            SinkFlavour::ConfluentJdbc => "connect",
+        },
+    );
+    c.set("binary.handling.mode", "bytes");
+    // A delete becomes a tombstone alone, which the sink turns into a DELETE.
+    c.set("tombstones.on.delete", "true");
+    c.set("skipped.operations", "t");
+    let mut chain = vec!["unwrap".to_string()];
+    c.set("transforms.unwrap.type", EXTRACT_NEW_RECORD_STATE);
+    c.set(
+        "transforms.unwrap.delete.tombstone.handling.mode",
+        "tombstone",
+    );
+    add_routes(
+        &mut c,
+        &mut chain,
+        &service.entities,
+        |e| format!("{prefix}.{SERVICE_SCHEMA}.{}", e.service_table()),
+        |e| e.topics.entity.clone(),
+    );
+    c.set("transforms", chain.join(","));
+    Some(c)
 }
 
 /// The JDBC URL of the monolith's database.
@@ -341,6 +528,8 @@ pub fn sink(spec: &ScaffoldSpec, service: &ServiceSpec) -> Option<Connector> {
         }
     };
     c.set("topics", topics.join(","));
+    // The entity source's encoding: JSON with schemas, keyed by the primary key.
+    json_converters(&mut c, true);
     let mut chain = Vec::new();
     add_routes(
         &mut c,
@@ -359,6 +548,7 @@ pub fn render(spec: &ScaffoldSpec) -> Vec<GeneratedFile> {
     for service in &spec.services {
         let connectors = [
             cdc_source(spec, service),
+            entity_source(spec, service),
             Some(outbox_source(spec, service)),
             sink(spec, service),
         ];
@@ -375,6 +565,139 @@ pub fn render(spec: &ScaffoldSpec) -> Vec<GeneratedFile> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Column, Schema, Table};
+
+    fn spec(dialect: Dialect, sink: SinkFlavour) -> ScaffoldSpec {
+        let column = |name: &str, data_type: &str| Column {
+            name: name.into(),
+            data_type: data_type.into(),
+            nullable: false,
+        };
+        let schema = Schema {
+            dialect,
+            tables: vec![Table {
+                name: "order_items".into(),
+                columns: vec![
+                    column("order_id", "BIGINT"),
+                    column("line_no", "INT"),
+                    column("price", "NUMERIC(10,2)"),
+                ],
+                primary_key: vec!["order_id".into(), "line_no".into()],
+                foreign_keys: Vec::new(),
+                unique_keys: Vec::new(),
+                partition_of: None,
+                source: None,
+            }],
+        };
+        let service = ServiceSpec::new("order-desk", 1, &["order_items".into()], &schema).unwrap();
+        let mut spec = ScaffoldSpec::ad_hoc("shop", &schema, service).unwrap();
+        spec.kafka.sink = sink;
+        spec
+    }
+
+    fn all(spec: &ScaffoldSpec) -> Vec<Connector> {
+        let service = &spec.services[0];
+        [
+            cdc_source(spec, service),
+            entity_source(spec, service),
+            Some(outbox_source(spec, service)),
+            sink(spec, service),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    #[test]
+    fn every_connector_names_its_converters() {
+        for dialect in [Dialect::Postgres, Dialect::Mysql, Dialect::Mssql] {
+            for flavour in [SinkFlavour::DebeziumJdbc, SinkFlavour::ConfluentJdbc] {
+                let spec = spec(dialect, flavour);
+                let connectors = all(&spec);
+                assert_eq!(connectors.len(), 4);
+                for c in &connectors {
+                    assert_eq!(
+                        unstated_converter_keys(&c.config),
+                        Vec::<String>::new(),
+                        "{}",
+                        c.name
+                    );
+                    let settings = converter_settings(&c.config);
+                    assert!(settings.contains_key("header.converter"), "{}", c.name);
+                    assert!(settings.keys().all(|k| k.contains("converter")));
+                }
+            }
+        }
+        let mut bare = BTreeMap::new();
+        bare.insert("value.converter".to_string(), JSON_CONVERTER.to_string());
+        assert_eq!(
+            unstated_converter_keys(&bare),
+            vec![
+                "key.converter",
+                "value.converter.schemas.enable",
+                "header.converter"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_cdc_source_sends_plain_json_with_exact_values() {
+        let spec = spec(Dialect::Postgres, SinkFlavour::DebeziumJdbc);
+        let c = cdc_source(&spec, &spec.services[0]).unwrap();
+        for (key, value) in [
+            ("key.converter.schemas.enable", "false"),
+            ("value.converter.schemas.enable", "false"),
+            ("decimal.handling.mode", "string"),
+            ("time.precision.mode", "adaptive_time_microseconds"),
+            ("binary.handling.mode", "base64"),
+            ("interval.handling.mode", "string"),
+            (
+                "transforms.unwrap.delete.tombstone.handling.mode",
+                "rewrite-with-tombstone",
+            ),
+        ] {
+            assert_eq!(c.config[key], value, "{key}");
+        }
+        // MySQL's connector has no binary or interval mode.
+        let spec = self::spec(Dialect::Mysql, SinkFlavour::DebeziumJdbc);
+        let c = cdc_source(&spec, &spec.services[0]).unwrap();
+        assert!(!c.config.contains_key("binary.handling.mode"));
+        assert!(!c.config.contains_key("interval.handling.mode"));
+    }
+
+    #[test]
+    fn the_entity_source_reads_the_service_tables_and_feeds_the_sink() {
+        for flavour in [SinkFlavour::DebeziumJdbc, SinkFlavour::ConfluentJdbc] {
+            let spec = spec(Dialect::Postgres, flavour);
+            let service = &spec.services[0];
+            let source = entity_source(&spec, service).unwrap();
+            let sink = sink(&spec, service).unwrap();
+            assert_eq!(source.name, "order-desk-entity-source");
+            assert_eq!(source.config["table.include.list"], "public.order_items");
+            assert_eq!(source.config["database.hostname"], "order-desk-db");
+            assert_eq!(source.config["slot.name"], "carve_order_desk_entity");
+            assert_eq!(source.config["topic.prefix"], "monolith.order-desk.entity");
+            assert_eq!(
+                source.config["transforms.route_order_item.regex"],
+                "monolith\\.order\\-desk\\.entity\\.public\\.order_items"
+            );
+            assert_eq!(
+                source.config["transforms.route_order_item.replacement"],
+                sink.config["topics"]
+            );
+            assert_eq!(
+                converter_settings(&source.config),
+                converter_settings(&sink.config)
+            );
+            assert_eq!(
+                source.config["time.precision.mode"],
+                match flavour {
+                    SinkFlavour::DebeziumJdbc => "adaptive_time_microseconds",
+                    SinkFlavour::ConfluentJdbc => "connect",
+                }
+            );
+        }
+    }
 
     #[test]
     fn regex_escape_keeps_names_literal() {

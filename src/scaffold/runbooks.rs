@@ -3,8 +3,10 @@
 //! reads, step 2 move writes, step 3 retire — what to deploy, the exact
 //! commands, how to verify, how to roll back.
 
-use super::compose::password_variable;
-use super::connectors::{cdc_source, cdc_user, outbox_source, publication_name, sink, slot_name};
+use super::compose::{cdc_consumer_variable, password_variable};
+use super::connectors::{
+    cdc_source, cdc_user, entity_source, outbox_source, publication_name, sink, slot_name,
+};
 use super::spec::{GeneratedFile, ScaffoldSpec, ServiceSpec, SinkFlavour};
 use super::templates::Templates;
 use super::ScaffoldError;
@@ -35,6 +37,11 @@ fn prerequisites_command(spec: &ScaffoldSpec, service: &ServiceSpec) -> Option<S
     }
 }
 
+/// The consumer group of the service's change consumer (its `KAFKA_GROUP_ID`).
+pub fn read_model_group(service: &ServiceSpec) -> String {
+    format!("{}-read-model", service.name)
+}
+
 /// A query a person runs against the monolith to count a table's rows.
 fn count_query(table: &str) -> String {
     format!("SELECT count(*) FROM {table};")
@@ -42,8 +49,10 @@ fn count_query(table: &str) -> String {
 
 fn service_data(spec: &ScaffoldSpec, position: usize, service: &ServiceSpec) -> Value {
     let source = cdc_source(spec, service);
+    let entity = entity_source(spec, service);
     let sink = sink(spec, service);
     let outbox = outbox_source(spec, service);
+    let service_slot = |c: &super::connectors::Connector| c.config.get("slot.name").cloned();
     let tables: Vec<Value> = service
         .entities
         .iter()
@@ -73,14 +82,19 @@ fn service_data(spec: &ScaffoldSpec, position: usize, service: &ServiceSpec) -> 
         "db_name": service.database_name(),
         "password_variable": password_variable(&service.name),
         "cdc_source": source.as_ref().map(|c| c.name.clone()),
+        "entity_source": entity.as_ref().map(|c| c.name.clone()),
+        "entity_slot": entity.as_ref().and_then(service_slot),
         "sink": sink.as_ref().map(|c| c.name.clone()),
         "outbox": outbox.name,
+        "outbox_slot": service_slot(&outbox),
+        "cdc_consumer_variable": cdc_consumer_variable(&service.name),
+
         "cdc_user": cdc_user(service),
         "prerequisites": prerequisites_command(spec, service),
         "postgres": spec.monolith.dialect == Dialect::Postgres,
         "slot": slot_name(service),
         "publication": publication_name(service),
-        "consumer_group": service.name,
+        "consumer_group": read_model_group(service),
         "confluent_sink": spec.kafka.sink == SinkFlavour::ConfluentJdbc,
     })
 }

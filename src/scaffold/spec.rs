@@ -43,13 +43,6 @@ pub struct DatabaseSpec {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EventFormat {
-    Avro,
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SinkFlavour {
     DebeziumJdbc,
@@ -59,10 +52,8 @@ pub enum SinkFlavour {
 #[derive(Debug, Clone, Serialize)]
 pub struct KafkaSpec {
     pub bootstrap_servers: String,
-    pub schema_registry_url: String,
     /// Debezium `topic.prefix` for the monolith's change data capture.
     pub topic_prefix: String,
-    pub event_format: EventFormat,
     pub partitions: u32,
     pub replication_factor: u32,
     pub sink: SinkFlavour,
@@ -285,15 +276,13 @@ fn default_port(dialect: Dialect) -> u16 {
 
 impl KafkaSpec {
     pub fn from_plan(kafka: &crate::plan::model::KafkaSettings) -> Result<KafkaSpec, SpecError> {
-        let event_format = match kafka.event_format.get_ref().as_str() {
-            "avro" => EventFormat::Avro,
-            "json" => EventFormat::Json,
-            other => {
-                return Err(SpecError(format!(
-                    "kafka.event_format `{other}` is not avro or json"
-                )))
-            }
-        };
+        // The connectors and the services exchange JSON; there is no other format.
+        let format = kafka.event_format.get_ref();
+        if format != "json" {
+            return Err(SpecError(format!(
+                "kafka.event_format `{format}` is not supported: carve's connectors and services exchange JSON; set event_format = \"json\""
+            )));
+        }
         let sink = match kafka.sink.get_ref().as_str() {
             "debezium-jdbc" => SinkFlavour::DebeziumJdbc,
             "confluent-jdbc" => SinkFlavour::ConfluentJdbc,
@@ -305,9 +294,7 @@ impl KafkaSpec {
         };
         Ok(KafkaSpec {
             bootstrap_servers: kafka.bootstrap_servers.clone(),
-            schema_registry_url: kafka.schema_registry_url.clone(),
             topic_prefix: kafka.topic_prefix.clone(),
-            event_format,
             partitions: kafka.partitions,
             replication_factor: kafka.replication_factor,
             sink,
@@ -447,6 +434,13 @@ impl ServiceSpec {
 }
 
 impl EntitySpec {
+    /// The table's name in the service's own database (schema `public`):
+    /// the bare name, or `schema_table` when the monolith keeps it in a
+    /// named schema — the entity's path segment with `_` for `-`.
+    pub fn service_table(&self) -> String {
+        self.path_segment.replace('-', "_")
+    }
+
     /// The table's name with its schema: `public.orders`, `sales.orders`;
     /// bare when neither the name nor the database has a schema (MySQL).
     pub fn qualified_table(&self, default_schema: Option<&str>) -> String {

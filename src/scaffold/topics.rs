@@ -124,7 +124,7 @@ pub fn service_topics(spec: &ScaffoldSpec, service: &ServiceSpec) -> Vec<TopicSp
             &entity.topics.changelog,
             TopicKind::Changelog,
             format!(
-                "row changes of `{}` captured from the monolith",
+                "row changes of `{}` captured from the monolith by the CDC source (plain JSON, keyed by the primary key)",
                 entity.table
             ),
         ));
@@ -133,7 +133,7 @@ pub fn service_topics(spec: &ScaffoldSpec, service: &ServiceSpec) -> Vec<TopicSp
             &entity.topics.entity,
             TopicKind::Entity,
             format!(
-                "current state of each {} as the {} service holds it",
+                "current state of each {} as the {} service holds it, published by its entity source (JSON with schemas, keyed by the primary key, a delete as a tombstone)",
                 entity.type_name, service.name
             ),
         ));
@@ -142,7 +142,7 @@ pub fn service_topics(spec: &ScaffoldSpec, service: &ServiceSpec) -> Vec<TopicSp
             &entity.topics.events,
             TopicKind::Events,
             format!(
-                "domain events of {} from the {} service's outbox",
+                "domain events of {} from the {} service's outbox (plain JSON, keyed by the aggregate id, the event type in the `type` header)",
                 entity.type_name, service.name
             ),
         ));

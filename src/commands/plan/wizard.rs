@@ -32,9 +32,7 @@ const MENU: &[&str] = &[
 
 const KAFKA_KEYS: &[&str] = &[
     "bootstrap_servers",
-    "schema_registry_url",
     "topic_prefix",
-    "event_format",
     "partitions",
     "replication_factor",
     "sink",
@@ -403,7 +401,6 @@ impl Wizard<'_> {
             .interact_on(&self.term)?;
         let key = KAFKA_KEYS[i];
         let choices: Option<&[&str]> = match key {
-            "event_format" => Some(&["avro", "json"]),
             "sink" => Some(&["debezium-jdbc", "confluent-jdbc"]),
             _ => None,
         };
