@@ -2,8 +2,8 @@
 //! scaffolded into a workspace that must build without warnings and pass its
 //! own tests; one service then runs against PostgreSQL (its writes and their
 //! outbox rows commit together or not at all) and against a Kafka-protocol
-//! broker (the relay publishes the outbox, the change consumer applies
-//! Debezium events).
+//! broker (the relay publishes the outbox, the change consumer applies the
+//! CDC connector's flattened change events, and stops at one it cannot apply).
 //!
 //! Servers come from `CARVE_TEST_POSTGRES_URL` and
 //! `CARVE_TEST_KAFKA_BOOTSTRAP`; without them those tests print why they
@@ -384,6 +384,20 @@ impl Service {
     }
 }
 
+impl Service {
+    /// Waits up to `wait` for the process to exit by itself.
+    fn wait_exit(&mut self, wait: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        None
+    }
+}
+
 impl Drop for Service {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -445,6 +459,8 @@ async fn count(conn: &mut PgConnection, sql: &str, id: &str) -> i64 {
 }
 
 const PAYMENT_ROWS: &str = "SELECT count(*) FROM payments WHERE id::text = $1";
+/// The same through the primary key's index.
+const PAYMENT_BY_KEY: &str = "SELECT count(*) FROM payments WHERE id = CAST($1 AS UUID)";
 const OUTBOX_ROWS: &str = "SELECT count(*) FROM outbox WHERE aggregateid = $1";
 
 // ---------------------------------------------------------------------------
@@ -595,16 +611,65 @@ mod kafka {
         }
     }
 
-    pub(crate) fn produce(bootstrap: &str, topic: &str, key: &str, value: &str) {
+    /// Sends `(key, value)` messages in order; `None` is a null key or a
+    /// null value (a tombstone).
+    pub(crate) fn produce_all(
+        bootstrap: &str,
+        topic: &str,
+        messages: &[(Option<String>, Option<String>)],
+    ) {
         let producer: BaseProducer = ClientConfig::new()
             .set("bootstrap.servers", bootstrap)
+            .set("linger.ms", "20")
+            .set("enable.idempotence", "false")
+            .set("max.in.flight.requests.per.connection", "1")
             .create()
             .unwrap();
-        producer
-            .send(BaseRecord::to(topic).key(key).payload(value))
-            .map_err(|(e, _)| e)
+        for (key, value) in messages {
+            let mut record: BaseRecord<'_, str, str> = BaseRecord::to(topic);
+            if let Some(key) = key {
+                record = record.key(key.as_str());
+            }
+            if let Some(value) = value {
+                record = record.payload(value.as_str());
+            }
+            loop {
+                match producer.send(record) {
+                    Ok(()) => break,
+                    Err((
+                        rdkafka::error::KafkaError::MessageProduction(
+                            rdkafka::types::RDKafkaErrorCode::QueueFull,
+                        ),
+                        returned,
+                    )) => {
+                        producer.poll(Duration::from_millis(50));
+                        record = returned;
+                    }
+                    Err((error, _)) => panic!("cannot produce to {topic}: {error}"),
+                }
+            }
+            producer.poll(Duration::ZERO);
+        }
+        producer.flush(Duration::from_secs(120)).unwrap();
+    }
+
+    /// The offset group `group` committed for partition 0 of `topic`.
+    pub(crate) fn committed_offset(bootstrap: &str, group: &str, topic: &str) -> Option<i64> {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap)
+            .set("group.id", group)
+            .set("enable.auto.commit", "false")
+            .create()
             .unwrap();
-        producer.flush(Duration::from_secs(10)).unwrap();
+        let mut partitions = TopicPartitionList::new();
+        partitions.add_partition(topic, 0);
+        let committed = consumer
+            .committed_offsets(partitions, Duration::from_secs(10))
+            .unwrap();
+        match committed.find_partition(topic, 0)?.offset() {
+            Offset::Offset(offset) => Some(offset),
+            _ => None,
+        }
     }
 
     /// A message as the test sees it.
@@ -721,53 +786,308 @@ fn payments_service_relays_events_and_applies_change_events_through_kafka() {
     });
     assert!(drained, "the relay left the published row in the outbox");
 
-    // The change consumer: a Debezium create (with the schema wrapper), then
-    // a delete (without it), as the monolith's connector would send them.
-    let from_monolith = "7a2b0c9e-0000-4000-8000-000000000020";
-    let mut after = payment(from_monolith, "paypal");
-    after["created_at"] = json!("2024-05-02T08:30:00.000000Z");
-    let create = json!({"schema": {"type": "struct"}, "payload": {
-        "before": null, "after": after, "op": "c", "ts_ms": 1714638600000i64,
-        "source": {"table": "payments"}}});
-    kafka::produce(
-        &bootstrap,
-        &changelog_topic,
-        from_monolith,
-        &create.to_string(),
-    );
+    // The change consumer, fed what the CDC connector writes: JSON keys,
+    // flattened rows with `__deleted`, a delete as a `__deleted` row then a
+    // tombstone, and (at least once) the same changes delivered again.
+    let kept = "7a2b0c9e-0000-4000-8000-000000000020";
+    let removed = "7a2b0c9e-0000-4000-8000-000000000021";
+    let mut messages = vec![
+        change(kept, Some(flat_payment(kept, "paypal", 1999, false))),
+        change(removed, Some(flat_payment(removed, "stripe", 5, false))),
+        change(kept, Some(flat_payment(kept, "adyen", i64::MAX, false))),
+        change(removed, Some(flat_payment(removed, "stripe", 5, true))),
+        change(removed, None),
+    ];
+    // A duplicate delivery of all of it.
+    messages.extend(messages.clone());
+    kafka::produce_all(&bootstrap, &changelog_topic, &messages);
+    // Done once the offset after the last message is committed.
+    let group = format!("{run}-read-model");
     let applied = eventually(Duration::from_secs(40), || {
-        db.with(async |conn| count(conn, PAYMENT_ROWS, from_monolith).await) == 1
+        kafka::committed_offset(&bootstrap, &group, &changelog_topic) == Some(messages.len() as i64)
     });
     assert!(
         applied,
-        "the change event was not applied:\n{}",
+        "the change events were not all applied:\n{}",
         service.log()
     );
-    let provider: String = db.with(async |conn| {
-        sqlx::query("SELECT provider FROM payments WHERE id::text = $1")
-            .bind(from_monolith)
+    let applied = eventually(Duration::from_secs(5), || {
+        db.with(async |conn| {
+            count(conn, PAYMENT_ROWS, kept).await == 1
+                && count(conn, PAYMENT_ROWS, removed).await == 0
+                && count(
+                    conn,
+                    "SELECT count(*) FROM payments WHERE provider = $1",
+                    "adyen",
+                )
+                .await
+                    == 1
+        })
+    });
+    assert!(
+        applied,
+        "the change events were not applied:\n{}",
+        service.log()
+    );
+    let row: (String, Option<String>, i64, String, String, String) = db.with(async |conn| {
+        let row = sqlx::query(
+            "SELECT provider, provider_ref, amount_cents, status, currency::text, \
+             to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') \
+             FROM payments WHERE id::text = $1",
+        )
+        .bind(kept)
+        .fetch_one(conn)
+        .await
+        .unwrap();
+        (
+            row.get(0),
+            row.get(1),
+            row.get(2),
+            row.get(3),
+            row.get(4),
+            row.get(5),
+        )
+    });
+    assert_eq!(
+        row,
+        (
+            "adyen".to_string(),
+            None,
+            i64::MAX,
+            "captured".to_string(),
+            "EUR".to_string(),
+            "2024-05-02 08:30:00.123456".to_string()
+        )
+    );
+    // Nothing else came from the changelog: the relay's row and the kept one.
+    let total: i64 = db.with(async |conn| {
+        sqlx::query("SELECT count(*) FROM payments")
             .fetch_one(conn)
             .await
             .unwrap()
             .get(0)
     });
-    assert_eq!(provider, "paypal");
-    let delete = json!({"before": {"id": from_monolith}, "after": null, "op": "d"});
-    kafka::produce(
+    assert_eq!(total, 2);
+    drop(service);
+}
+
+/// A `payments` row as the CDC connector flattens it (timestamptz as ISO
+/// text, `__deleted` as text).
+fn flat_payment(id: &str, provider: &str, amount_cents: i64, deleted: bool) -> Value {
+    json!({
+        "id": id,
+        "order_id": 42,
+        "provider": provider,
+        "provider_ref": null,
+        "amount_cents": amount_cents,
+        "status": "captured",
+        "created_at": "2024-05-02T08:30:00.123456Z",
+        "currency": "EUR",
+        "__deleted": if deleted { "true" } else { "false" },
+    })
+}
+
+/// A changelog message of `payments`: the JSON key and the value (`None`:
+/// a tombstone).
+fn change(id: &str, value: Option<Value>) -> (Option<String>, Option<String>) {
+    (
+        Some(json!({ "id": id }).to_string()),
+        value.map(|v| v.to_string()),
+    )
+}
+
+/// Rows of the snapshot the consumer must apply at speed.
+const SNAPSHOT_ROWS: usize = 200_000;
+
+#[test]
+fn payments_service_applies_a_snapshot_at_least_half_as_fast_as_batched_inserts() {
+    let Some(server) = server_env("CARVE_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let Some(bootstrap) = server_env("CARVE_TEST_KAFKA_BOOTSTRAP") else {
+        return;
+    };
+    let run = unique("snapshot");
+    let changelog_topic = format!("{run}.payments.changelog.v1");
+    kafka::create_topics(&bootstrap, &[&changelog_topic]);
+    let id = |i: usize| format!("00000000-0000-4000-8000-{i:012}");
+    let messages: Vec<_> = (0..SNAPSHOT_ROWS)
+        .map(|i| {
+            change(
+                &id(i),
+                Some(flat_payment(&id(i), "stripe", i as i64, false)),
+            )
+        })
+        .collect();
+    let started = Instant::now();
+    kafka::produce_all(&bootstrap, &changelog_topic, &messages);
+    eprintln!(
+        "produced {SNAPSHOT_ROWS} changes in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let db = Database::create(&server, "snapshot");
+    let service = Service::start(
+        "payments",
+        &[
+            ("DATABASE_URL", db.url()),
+            ("KAFKA_BOOTSTRAP_SERVERS", bootstrap.clone()),
+            ("KAFKA_GROUP_ID", format!("{run}-read-model")),
+            ("RELAY_ENABLED", "false".into()),
+            ("CDC_CONSUMER_ENABLED", "true".into()),
+            ("PAYMENT_CHANGELOG_TOPIC", changelog_topic.clone()),
+            ("RUST_LOG", "info,payments::consumer=debug".into()),
+        ],
+    );
+    // Changes are applied in offset order, so a row being there means all
+    // before it are: polling one key costs the database next to nothing.
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let (first_seen, first_rows, done) = db.with(async |conn| {
+        let wait_for = async |conn: &mut PgConnection, i: usize| {
+            while count(conn, PAYMENT_BY_KEY, &id(i)).await == 0 {
+                assert!(
+                    Instant::now() < deadline,
+                    "row {i} was not applied in time:\n{}",
+                    service.log()
+                );
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        };
+        // Timed from the first applied batch, so that joining the consumer
+        // group does not count.
+        wait_for(conn, 0).await;
+        let first_seen = Instant::now();
+        let first_rows: i64 = sqlx::query("SELECT count(*) FROM payments")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
+            .get(0);
+        wait_for(conn, SNAPSHOT_ROWS - 1).await;
+        (first_seen, first_rows, Instant::now())
+    });
+    let consumer_rate =
+        (SNAPSHOT_ROWS as i64 - first_rows) as f64 / (done - first_seen).as_secs_f64();
+    let rows: i64 = db.with(async |conn| {
+        sqlx::query("SELECT count(*) FROM payments")
+            .fetch_one(conn)
+            .await
+            .unwrap()
+            .get(0)
+    });
+    assert_eq!(rows, SNAPSHOT_ROWS as i64);
+    let log = service.log();
+    drop(service);
+
+    // The same rows through plain multi-row INSERTs of 1000 rows.
+    let started = db.with(async |conn| {
+        sqlx::query("CREATE TABLE baseline (LIKE payments INCLUDING ALL)")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let started = Instant::now();
+        for chunk in (0..SNAPSHOT_ROWS).collect::<Vec<_>>().chunks(1000) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|r| {
+                    let p = r * 8;
+                    format!(
+                        "(CAST(${} AS UUID), ${}, ${}, ${}, ${}, ${}, CAST(${} AS TIMESTAMPTZ), ${})",
+                        p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO baseline (id, order_id, provider, provider_ref, amount_cents, \
+                 status, created_at, currency) VALUES {}",
+                values.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for &i in chunk {
+                query = query
+                    .bind(id(i))
+                    .bind(42_i64)
+                    .bind("stripe")
+                    .bind(None::<String>)
+                    .bind(i as i64)
+                    .bind("captured")
+                    .bind("2024-05-02T08:30:00.123456Z")
+                    .bind("EUR");
+            }
+            query.execute(&mut *conn).await.unwrap();
+        }
+        started
+    });
+    let insert_rate = SNAPSHOT_ROWS as f64 / started.elapsed().as_secs_f64();
+    eprintln!(
+        "snapshot: the consumer applied {consumer_rate:.0} rows/s, \
+         batched INSERTs wrote {insert_rate:.0} rows/s"
+    );
+    assert!(
+        consumer_rate >= insert_rate / 2.0,
+        "the consumer applied {consumer_rate:.0} rows/s, less than half of {insert_rate:.0}:\n{log}"
+    );
+}
+
+#[test]
+fn payments_service_stops_at_a_change_it_cannot_apply_without_committing_it() {
+    let Some(server) = server_env("CARVE_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let Some(bootstrap) = server_env("CARVE_TEST_KAFKA_BOOTSTRAP") else {
+        return;
+    };
+    let run = unique("poison");
+    let changelog_topic = format!("{run}.payments.changelog.v1");
+    kafka::create_topics(&bootstrap, &[&changelog_topic]);
+    let group = format!("{run}-read-model");
+    let db = Database::create(&server, "poison");
+    let mut service = Service::start(
+        "payments",
+        &[
+            ("DATABASE_URL", db.url()),
+            ("KAFKA_BOOTSTRAP_SERVERS", bootstrap.clone()),
+            ("KAFKA_GROUP_ID", group.clone()),
+            ("RELAY_ENABLED", "false".into()),
+            ("CDC_CONSUMER_ENABLED", "true".into()),
+            ("PAYMENT_CHANGELOG_TOPIC", changelog_topic.clone()),
+        ],
+    );
+    let before = "7a2b0c9e-0000-4000-8000-000000000030";
+    let after = "7a2b0c9e-0000-4000-8000-000000000031";
+    kafka::produce_all(
         &bootstrap,
         &changelog_topic,
-        from_monolith,
-        &delete.to_string(),
+        &[
+            change(before, Some(flat_payment(before, "stripe", 1, false))),
+            (
+                Some(json!({"id": "x"}).to_string()),
+                Some("not json".into()),
+            ),
+            change(after, Some(flat_payment(after, "stripe", 2, false))),
+        ],
     );
-    let deleted = eventually(Duration::from_secs(30), || {
-        db.with(async |conn| count(conn, PAYMENT_ROWS, from_monolith).await) == 0
-    });
+    let status = service
+        .wait_exit(Duration::from_secs(60))
+        .unwrap_or_else(|| panic!("the service kept running:\n{}", service.log()));
+    let log = service.log();
     assert!(
-        deleted,
-        "the delete event was not applied:\n{}",
-        service.log()
+        !status.success(),
+        "the service exited with {status}:\n{log}"
     );
-    drop(service);
+    let named = format!("topic {changelog_topic} partition 0 offset 1: the value is not JSON");
+    assert!(
+        log.contains(&named),
+        "the log does not say `{named}`:\n{log}"
+    );
+    db.with(async |conn| {
+        assert_eq!(count(conn, PAYMENT_ROWS, before).await, 1, "{log}");
+        assert_eq!(count(conn, PAYMENT_ROWS, after).await, 0, "{log}");
+    });
+    // The change before it is committed, the bad one is not.
+    assert_eq!(
+        kafka::committed_offset(&bootstrap, &group, &changelog_topic),
+        Some(1),
+        "{log}"
+    );
 }
 
 fn uuid_like(text: &str) -> bool {

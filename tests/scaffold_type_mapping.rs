@@ -3,7 +3,7 @@
 //! every spelling read alike by the event schemas and the generated services.
 
 use carve::model::Dialect;
-use carve::scaffold::service::sql_types::{self, RustType};
+use carve::scaffold::service::sql_types::{self, RustType, ValueKind};
 use carve::scaffold::sql_type::{classify, spellings, SqlTypeClass};
 use carve::scaffold::type_mapping::map_type;
 use serde_json::{json, Value};
@@ -413,4 +413,69 @@ fn a_boolean_stays_boolean_and_a_decimal_keeps_its_scale() {
             "{dialect} `{sql}`"
         );
     }
+}
+
+/// Whether the generated consumer's decoding of `kind` yields what a field
+/// of type `rust` reads.
+fn kind_fits(kind: &ValueKind, rust: &RustType) -> bool {
+    match (kind, rust) {
+        (ValueKind::Integer, RustType::I16 | RustType::I32 | RustType::I64)
+        | (ValueKind::Float, RustType::F32 | RustType::F64)
+        | (ValueKind::Decimal, RustType::Decimal)
+        | (ValueKind::Bool, RustType::Bool)
+        | (ValueKind::Text, RustType::String)
+        | (ValueKind::Uuid, RustType::Uuid)
+        | (ValueKind::Date, RustType::Date)
+        | (ValueKind::Time, RustType::Time)
+        | (
+            ValueKind::TimestampMillis | ValueKind::TimestampMicros | ValueKind::TimestampNanos,
+            RustType::Timestamp,
+        )
+        | (ValueKind::TimestampTz, RustType::TimestampTz)
+        | (ValueKind::Json, RustType::Json)
+        | (ValueKind::Bytes, RustType::Bytes) => true,
+        (ValueKind::Array(kind), RustType::Array(rust)) => kind_fits(kind, rust),
+        _ => false,
+    }
+}
+
+#[test]
+fn every_spelling_decodes_from_the_connector_into_its_rust_type() {
+    let mut wrong = Vec::new();
+    for dialect in [
+        Dialect::Postgres,
+        Dialect::Mysql,
+        Dialect::Sqlite,
+        Dialect::Mssql,
+    ] {
+        for sql in every_spelling(dialect) {
+            let service = sql_types::map_type(dialect, &sql);
+            if !kind_fits(&service.kind, &service.rust) {
+                wrong.push(format!(
+                    "{dialect} `{sql}`: decoded as {:?}, stored as {:?}",
+                    service.kind, service.rust
+                ));
+            }
+            // The connector sends a timestamp without time zone in the unit
+            // its declared precision implies.
+            if let SqlTypeClass::Timestamp {
+                with_time_zone: false,
+                precision,
+            } = classify(dialect, &sql)
+            {
+                let expected = match precision {
+                    Some(0..=3) => ValueKind::TimestampMillis,
+                    Some(7..) => ValueKind::TimestampNanos,
+                    _ => ValueKind::TimestampMicros,
+                };
+                if service.kind != expected {
+                    wrong.push(format!(
+                        "{dialect} `{sql}`: {:?}, expected {expected:?}",
+                        service.kind
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

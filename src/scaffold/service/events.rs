@@ -104,11 +104,17 @@ fn entity_items(entity: &ServiceEntity<'_>) -> Result<TokenStream, String> {
     let created = format!("{}Created", spec.type_name);
     let updated = format!("{}Updated", spec.type_name);
 
-    let column_entries = entity.columns.iter().map(|c| {
-        let name = &c.spec.column;
-        let kind = format_ident!("{}", c.mapped.rust.value_kind());
-        quote! { Column { name: #name, kind: ValueKind::#kind } }
-    });
+    let column_entries = entity
+        .columns
+        .iter()
+        .map(|c| {
+            let name = &c.spec.column;
+            let kind: syn::Expr = syn::parse_str(&c.mapped.kind.rust_expr())
+                .map_err(|e| format!("value kind of `{name}` does not parse: {e}"))?;
+            let sql_type = &c.mapped.postgres;
+            Ok(quote! { Column { name: #name, sql_type: #sql_type, kind: #kind } })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
     let keys = entity.key_columns();
     let key_names = keys.iter().map(|c| c.spec.column.as_str());
     let key_types = keys
@@ -287,6 +293,8 @@ mod tests {
             "pub type_: String,",
             "pub ratio: Option<f64>,",
             "type Key = (i32, i16);",
+            "kind: ValueKind::TimestampMillis",
+            "kind: ValueKind::Decimal",
             "const KEY_COLUMNS: &'static [&'static str] = &[\"OrderID\", \"line\"];",
             "pub enum OrderLineEvent {",
             "#[serde(rename = \"OrderLineCreated\")]",

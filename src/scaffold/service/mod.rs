@@ -32,6 +32,7 @@ const SERVICE_TEMPLATES: &[(&str, &str)] = &[
     ("service/Cargo.toml", "Cargo.toml"),
     ("service/Dockerfile", "Dockerfile"),
     ("service/README.md", "README.md"),
+    ("service/changes.rs", "src/changes.rs"),
     ("service/config.rs", "src/config.rs"),
     ("service/consumer.rs", "src/consumer.rs"),
     ("service/debezium.rs", "src/debezium.rs"),

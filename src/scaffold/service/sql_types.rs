@@ -57,26 +57,6 @@ impl RustType {
         }
     }
 
-    /// How the generated consumer reads a value of this type out of a
-    /// Debezium change event (the name of a `debezium::ValueKind` variant).
-    pub fn value_kind(&self) -> &'static str {
-        match self {
-            RustType::I16 | RustType::I32 | RustType::I64 => "Integer",
-            RustType::F32 | RustType::F64 => "Float",
-            RustType::Bool => "Bool",
-            RustType::String => "Text",
-            RustType::Decimal => "Decimal",
-            RustType::Date => "Date",
-            RustType::Time => "Time",
-            RustType::Timestamp => "Timestamp",
-            RustType::TimestampTz => "TimestampTz",
-            RustType::Uuid => "Uuid",
-            RustType::Json => "Json",
-            RustType::Bytes => "Bytes",
-            RustType::Array(_) => "Other",
-        }
-    }
-
     /// Whether the value can be a map key or compared for equality (`Eq`,
     /// `Hash`): false for floats and JSON.
     pub fn is_exact(&self) -> bool {
@@ -88,18 +68,92 @@ impl RustType {
     }
 }
 
+/// How the CDC connector encodes a column's value in a change event (the
+/// generated `debezium::ValueKind`): the Rust type alone does not say, since
+/// a timestamp's unit follows the column's declared precision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A JSON number.
+    Integer,
+    /// A JSON number.
+    Float,
+    /// Exact decimal text (`"12.3400"`); a JSON number is read too.
+    Decimal,
+    Bool,
+    /// Text kept as it arrives (also enums, intervals, `timetz`).
+    Text,
+    Uuid,
+    /// Whole days since 1970-01-01.
+    Date,
+    /// Microseconds since midnight.
+    Time,
+    /// Epoch milliseconds: fractional-second precision 0 to 3.
+    TimestampMillis,
+    /// Epoch microseconds: precision 4 to 6, or not declared.
+    TimestampMicros,
+    /// Epoch nanoseconds: precision 7 and more (SQL Server's `datetime2`).
+    TimestampNanos,
+    /// ISO-8601 text.
+    TimestampTz,
+    /// JSON held in a string.
+    Json,
+    /// Base64 text.
+    Bytes,
+    /// A JSON array of the element's encoding.
+    Array(Box<ValueKind>),
+}
+
+impl ValueKind {
+    /// The kind for a timestamp without time zone of this declared precision.
+    pub fn timestamp(precision: Option<u32>) -> ValueKind {
+        match precision {
+            Some(0..=3) => ValueKind::TimestampMillis,
+            Some(7..) => ValueKind::TimestampNanos,
+            Some(4..=6) | None => ValueKind::TimestampMicros,
+        }
+    }
+
+    /// The generated crate's expression for this kind:
+    /// `ValueKind::Date`, `ValueKind::Array(&ValueKind::Decimal)`.
+    pub fn rust_expr(&self) -> String {
+        match self {
+            ValueKind::Array(element) => format!("ValueKind::Array(&{})", element.rust_expr()),
+            other => format!("ValueKind::{other:?}"),
+        }
+    }
+}
+
 /// One column as the service stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mapped {
     /// The PostgreSQL column type for the service's own database.
     pub postgres: String,
     pub rust: RustType,
+    /// How change events encode the column's values.
+    pub kind: ValueKind,
 }
 
 fn mapped(postgres: impl Into<String>, rust: RustType) -> Mapped {
+    let kind = match &rust {
+        RustType::I16 | RustType::I32 | RustType::I64 => ValueKind::Integer,
+        RustType::F32 | RustType::F64 => ValueKind::Float,
+        RustType::Bool => ValueKind::Bool,
+        RustType::String => ValueKind::Text,
+        RustType::Decimal => ValueKind::Decimal,
+        RustType::Date => ValueKind::Date,
+        RustType::Time => ValueKind::Time,
+        RustType::Timestamp => ValueKind::TimestampMicros,
+        RustType::TimestampTz => ValueKind::TimestampTz,
+        RustType::Uuid => ValueKind::Uuid,
+        RustType::Json => ValueKind::Json,
+        RustType::Bytes => ValueKind::Bytes,
+        // Set by `map_class`, which knows the element's class.
+        RustType::Array(_) => ValueKind::Text,
+    };
     Mapped {
         postgres: postgres.into(),
         rust,
+        kind,
     }
 }
 
@@ -155,8 +209,11 @@ pub fn map_class(class: &SqlTypeClass) -> Mapped {
         } => text(),
         SqlTypeClass::Timestamp {
             with_time_zone: false,
-            ..
-        } => mapped("TIMESTAMP", RustType::Timestamp),
+            precision,
+        } => Mapped {
+            kind: ValueKind::timestamp(*precision),
+            ..mapped("TIMESTAMP", RustType::Timestamp)
+        },
         SqlTypeClass::Timestamp {
             with_time_zone: true,
             ..
@@ -168,10 +225,13 @@ pub fn map_class(class: &SqlTypeClass) -> Mapped {
                 // Arrays of arrays, JSON or bytes have no row type the
                 // generated code reads: keep their text.
                 RustType::Array(_) | RustType::Json | RustType::Bytes => text(),
-                rust => mapped(
-                    format!("{}[]", inner.postgres),
-                    RustType::Array(Box::new(rust)),
-                ),
+                rust => Mapped {
+                    kind: ValueKind::Array(Box::new(inner.kind)),
+                    ..mapped(
+                        format!("{}[]", inner.postgres),
+                        RustType::Array(Box::new(rust)),
+                    )
+                },
             }
         }
     }
@@ -299,6 +359,64 @@ mod tests {
             assert_eq!(
                 (got.postgres.as_str(), got.rust.rust_path().as_str()),
                 (*postgres, *rust),
+                "{dialect} `{declared}`"
+            );
+        }
+    }
+
+    #[test]
+    fn timestamps_are_read_in_the_unit_their_declared_precision_implies() {
+        use Dialect::*;
+        let cases: &[(Dialect, &str, &str)] = &[
+            (Postgres, "timestamp", "ValueKind::TimestampMicros"),
+            (Postgres, "timestamp(6)", "ValueKind::TimestampMicros"),
+            (Postgres, "timestamp(4)", "ValueKind::TimestampMicros"),
+            (Postgres, "timestamp(3)", "ValueKind::TimestampMillis"),
+            (
+                Postgres,
+                "timestamp(0) without time zone",
+                "ValueKind::TimestampMillis",
+            ),
+            (Postgres, "timestamptz", "ValueKind::TimestampTz"),
+            (
+                Postgres,
+                "timestamp(3) with time zone",
+                "ValueKind::TimestampTz",
+            ),
+            (Mysql, "datetime", "ValueKind::TimestampMillis"),
+            (Mysql, "datetime(3)", "ValueKind::TimestampMillis"),
+            (Mysql, "datetime(6)", "ValueKind::TimestampMicros"),
+            (Mysql, "timestamp", "ValueKind::TimestampTz"),
+            (Mssql, "datetime", "ValueKind::TimestampMillis"),
+            (Mssql, "datetime2(3)", "ValueKind::TimestampMillis"),
+            (Mssql, "datetime2", "ValueKind::TimestampNanos"),
+            (Sqlite, "DATETIME", "ValueKind::TimestampMicros"),
+            (
+                Postgres,
+                "timestamp(3)[]",
+                "ValueKind::Array(&ValueKind::TimestampMillis)",
+            ),
+            (
+                Postgres,
+                "numeric(10,2)[]",
+                "ValueKind::Array(&ValueKind::Decimal)",
+            ),
+            (Postgres, "date[]", "ValueKind::Array(&ValueKind::Date)"),
+            (Postgres, "jsonb[]", "ValueKind::Text"),
+            (Postgres, "smallint", "ValueKind::Integer"),
+            (Postgres, "char(3)", "ValueKind::Text"),
+            (Postgres, "order_status", "ValueKind::Text"),
+            (Postgres, "numeric", "ValueKind::Decimal"),
+            (Mysql, "bigint unsigned", "ValueKind::Decimal"),
+            (Postgres, "bytea", "ValueKind::Bytes"),
+            (Postgres, "jsonb", "ValueKind::Json"),
+            (Postgres, "time", "ValueKind::Time"),
+            (Postgres, "date", "ValueKind::Date"),
+        ];
+        for (dialect, declared, kind) in cases {
+            assert_eq!(
+                map_type(*dialect, declared).kind.rust_expr(),
+                *kind,
                 "{dialect} `{declared}`"
             );
         }
