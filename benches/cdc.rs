@@ -76,7 +76,9 @@ fn service_migration(out: &Path) -> String {
 /// Plain batched INSERTs through sqlx: the rows, read as text, bound with
 /// casts, 1,000 rows a statement, a transaction per statement.
 async fn floor_inserts(source_url: &str, target_url: &str) -> (usize, Duration) {
-    let mut source = PgConnection::connect(source_url).await.expect("the monolith");
+    let mut source = PgConnection::connect(source_url)
+        .await
+        .expect("the monolith");
     let columns = [
         ("id", "bigint"),
         ("external_id", "uuid"),
@@ -140,7 +142,10 @@ async fn floor_inserts(source_url: &str, target_url: &str) -> (usize, Duration) 
             }
         }
         let mut transaction = target.begin().await.expect("a transaction");
-        query.execute(&mut *transaction).await.expect("the floor's insert");
+        query
+            .execute(&mut *transaction)
+            .await
+            .expect("the floor's insert");
         transaction.commit().await.expect("a commit");
     }
     (rows.len(), started.elapsed())
@@ -213,7 +218,10 @@ fn main() {
     server.query(&monolith.name, "VACUUM ANALYZE accounts");
     let script = std::fs::read_to_string(out.join("sql/ledger-cdc-prerequisites.sql"))
         .expect("the prerequisites")
-        .replace("ON DATABASE monolith ", &format!("ON DATABASE \"{}\" ", monolith.name));
+        .replace(
+            "ON DATABASE monolith ",
+            &format!("ON DATABASE \"{}\" ", monolith.name),
+        );
     std::fs::write(work.join("prerequisites.sql"), script).expect("a copy");
     server.run_file(
         &monolith.name,
@@ -254,7 +262,12 @@ fn main() {
     let snapshot = eventually(Duration::from_secs(1800), || {
         (kafka::end_offsets(&bootstrap, changelog) >= rows as i64).then(|| started.elapsed())
     })
-    .unwrap_or_else(|| panic!("the snapshot never reached {rows} records\n{}", worker.logs()));
+    .unwrap_or_else(|| {
+        panic!(
+            "the snapshot never reached {rows} records\n{}",
+            worker.logs()
+        )
+    });
     drop(worker);
 
     // The service: its consumer applies the topic.
@@ -301,7 +314,15 @@ fn main() {
         100.0 * rate(rows, applied) / rate(floor_rows, floor_time)
     );
 
-    relay_benchmark(&server, &bootstrap, &binary, &work, &run, &service_db.name, events);
+    relay_benchmark(
+        &server,
+        &bootstrap,
+        &binary,
+        &work,
+        &run,
+        &service_db.name,
+        events,
+    );
     server.drop_slots(&slots);
 }
 
@@ -355,8 +376,14 @@ fn relay_benchmark(
         let mut deliveries = Vec::with_capacity(events);
         for (id, key, payload) in &payloads {
             let headers = OwnedHeaders::new()
-                .insert(Header { key: "id", value: Some(id.as_str()) })
-                .insert(Header { key: "type", value: Some("AccountUpdated") });
+                .insert(Header {
+                    key: "id",
+                    value: Some(id.as_str()),
+                })
+                .insert(Header {
+                    key: "type",
+                    value: Some("AccountUpdated"),
+                });
             let record = FutureRecord::to(&alone_topic)
                 .key(key.as_str())
                 .payload(payload.as_str())

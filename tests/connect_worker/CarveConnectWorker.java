@@ -7,6 +7,10 @@
 //   put FILE      create or replace the connector in FILE ({"name", "config"})
 //   delete NAME   delete a connector (as DELETE /connectors/NAME)
 //   status NAME   print the connector's and its tasks' states
+//   sinkview CONNECTOR KEYFILE VALUEFILE
+//                 decode one record's key and value bytes (VALUEFILE "-" for a
+//                 null value) with the key and value converters CONNECTOR
+//                 states, as that sink connector would receive them
 //   quit          stop the worker
 //
 // Each command answers with one line starting with "ok " or "error ".
@@ -18,13 +22,19 @@ import java.io.File;
 import java.io.FileInputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Properties;
+import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.connect.connector.policy.ConnectorClientConfigOverridePolicy;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.connect.json.JsonConverterConfig;
 import org.apache.kafka.connect.runtime.Worker;
@@ -33,6 +43,7 @@ import org.apache.kafka.connect.runtime.isolation.Plugins;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
 import org.apache.kafka.connect.runtime.standalone.StandaloneConfig;
 import org.apache.kafka.connect.runtime.standalone.StandaloneHerder;
+import org.apache.kafka.connect.storage.Converter;
 import org.apache.kafka.connect.storage.FileOffsetBackingStore;
 import org.apache.kafka.connect.util.FutureCallback;
 
@@ -96,6 +107,7 @@ public final class CarveConnectWorker {
                         answer("ok delete " + argument);
                     }
                     case "status" -> answer("ok status " + describe(herder.connectorStatus(argument)));
+                    case "sinkview" -> answer("ok sinkview " + sinkView(json, argument.split(" ")));
                     case "quit" -> {
                         herder.stop();
                         answer("ok quit");
@@ -109,6 +121,58 @@ public final class CarveConnectWorker {
             }
         }
         herder.stop();
+    }
+
+    /**
+     * The record as a sink with the connector's converters sees it:
+     * `key=NAME:VALUE,… value=null` or `value=NAME,NAME,…`.
+     */
+    private static String sinkView(ObjectMapper json, String[] files) throws Exception {
+        JsonNode config = json.readTree(new File(files[0])).get("config");
+        String topic = config.get("topics").asText().split(",")[0];
+        Converter keys = converter(config, "key.converter", true);
+        Converter values = converter(config, "value.converter", false);
+        byte[] keyBytes = Files.readAllBytes(Path.of(files[1]));
+        byte[] valueBytes = files[2].equals("-") ? null : Files.readAllBytes(Path.of(files[2]));
+        SchemaAndValue key = keys.toConnectData(topic, keyBytes);
+        SchemaAndValue value = values.toConnectData(topic, valueBytes);
+        StringBuilder out = new StringBuilder("key=");
+        if (key.value() instanceof Struct struct) {
+            StringJoiner fields = new StringJoiner(",");
+            for (Field field : struct.schema().fields()) {
+                fields.add(field.name() + ":" + struct.get(field));
+            }
+            out.append(fields);
+        } else {
+            out.append(String.valueOf(key.value()));
+        }
+        out.append(" value=");
+        if (value.value() instanceof Struct struct) {
+            StringJoiner fields = new StringJoiner(",");
+            for (Field field : struct.schema().fields()) {
+                fields.add(field.name());
+            }
+            out.append(fields);
+        } else {
+            out.append(String.valueOf(value.value()));
+        }
+        return out.toString();
+    }
+
+    /** The converter a connector config names under `prefix`, configured as it says. */
+    private static Converter converter(JsonNode config, String prefix, boolean isKey) throws Exception {
+        Converter converter = (Converter) Class.forName(config.get(prefix).asText())
+                .getDeclaredConstructor().newInstance();
+        Map<String, String> settings = new HashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> fields = config.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            if (field.getKey().startsWith(prefix + ".")) {
+                settings.put(field.getKey().substring(prefix.length() + 1), field.getValue().asText());
+            }
+        }
+        converter.configure(settings, isKey);
+        return converter;
     }
 
     /** `CONNECTOR_STATE task0=STATE task1=STATE`, with the first failure's trace. */

@@ -128,7 +128,9 @@ impl Postgres {
             Some(db) => self.url_for(db, None),
             None => self.url.to_string(),
         };
-        command.arg(url).args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-At"]);
+        command
+            .arg(url)
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-At"]);
         command
     }
 
@@ -169,9 +171,7 @@ impl Postgres {
 
     /// Creates a database (owned by `owner` when given), dropped with the guard.
     pub(crate) fn create_database(&self, name: &str, owner: Option<&str>) -> DatabaseGuard {
-        let owner_clause = owner
-            .map(|o| format!(" OWNER \"{o}\""))
-            .unwrap_or_default();
+        let owner_clause = owner.map(|o| format!(" OWNER \"{o}\"")).unwrap_or_default();
         self.try_query(None, &format!("CREATE DATABASE \"{name}\"{owner_clause}"))
             .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
         DatabaseGuard {
@@ -357,7 +357,12 @@ pub(crate) mod kafka {
 
     /// Every record of `topic` from the beginning, waiting up to `wait` for
     /// at least `at_least` of them; then whatever else arrives within a second.
-    pub(crate) fn read_all(bootstrap: &str, topic: &str, at_least: usize, wait: Duration) -> Vec<Record> {
+    pub(crate) fn read_all(
+        bootstrap: &str,
+        topic: &str,
+        at_least: usize,
+        wait: Duration,
+    ) -> Vec<Record> {
         let consumer = reader(bootstrap);
         let partitions: Vec<i32> = consumer
             .fetch_metadata(Some(topic), Duration::from_secs(10))
@@ -369,7 +374,11 @@ pub(crate) mod kafka {
             })
             .unwrap_or_default();
         let mut assignment = TopicPartitionList::new();
-        for partition in partitions.iter().copied().chain(partitions.is_empty().then_some(0)) {
+        for partition in partitions
+            .iter()
+            .copied()
+            .chain(partitions.is_empty().then_some(0))
+        {
             assignment
                 .add_partition_offset(topic, partition, Offset::Beginning)
                 .expect("a partition");
@@ -488,6 +497,15 @@ pub(crate) fn debezium_libs() -> Option<PathBuf> {
     } else {
         skip(&format!("no Kafka Connect runtime in {}", dir.display()))
     }
+}
+
+/// A record as a sink connector receives it after its converters: the key's
+/// fields with their values, and the value's field names (`None`: a null
+/// value, which a JDBC sink with `delete.enabled` takes as a delete).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SinkView {
+    pub(crate) key: Vec<(String, String)>,
+    pub(crate) value: Option<Vec<String>>,
 }
 
 /// A running Kafka Connect worker; stopped when dropped.
@@ -625,6 +643,39 @@ impl ConnectWorker {
             .unwrap_or_else(|e| e)
     }
 
+    /// One record as the sink connector of `sink_file` receives it, decoded
+    /// by the converters that file states.
+    pub(crate) fn sink_view(&mut self, sink_file: &Path, record: &kafka::Record) -> SinkView {
+        let stamp = unique("record");
+        let key_file = self.dir.join(format!("{stamp}.key"));
+        std::fs::write(&key_file, record.key.as_deref().unwrap_or_default()).expect("a key file");
+        let value_file = match &record.value {
+            Some(bytes) => {
+                let path = self.dir.join(format!("{stamp}.value"));
+                std::fs::write(&path, bytes).expect("a value file");
+                path.display().to_string()
+            }
+            None => "-".to_string(),
+        };
+        let answer = self
+            .command(&format!(
+                "sinkview {} {} {value_file}",
+                sink_file.display(),
+                key_file.display()
+            ))
+            .unwrap_or_else(|e| panic!("the sink's converters reject a record: {e}"));
+        let rest = answer.strip_prefix("sinkview key=").unwrap_or_default();
+        let (key, value) = rest.split_once(" value=").unwrap_or((rest, "null"));
+        SinkView {
+            key: key
+                .split(',')
+                .filter_map(|pair| pair.split_once(':'))
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
+            value: (value != "null").then(|| value.split(',').map(str::to_string).collect()),
+        }
+    }
+
     /// Waits until the connector and all its tasks run; a failure panics with its trace.
     pub(crate) fn wait_running(&mut self, name: &str) {
         let deadline = Instant::now() + Duration::from_secs(120);
@@ -737,10 +788,7 @@ pub(crate) fn build_service(root: &Path, binary: &str, release: bool) -> PathBuf
         "the generated service {binary} does not build:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    eprintln!(
-        "built {binary} in {:.1}s",
-        started.elapsed().as_secs_f64()
-    );
+    eprintln!("built {binary} in {:.1}s", started.elapsed().as_secs_f64());
     target
         .join(if release { "release" } else { "debug" })
         .join(binary)
@@ -858,7 +906,10 @@ pub(crate) fn http(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| format!("no status in {head}"))?;
-    Ok((status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null)))
+    Ok((
+        status,
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+    ))
 }
 
 /// Runs the carve binary; panics with its output when it fails.
@@ -909,7 +960,11 @@ pub(crate) fn table_rows(
 }
 
 /// Column names of a table, in order, and its primary key.
-pub(crate) fn table_shape(server: &Postgres, database: &str, table: &str) -> (Vec<String>, Vec<String>) {
+pub(crate) fn table_shape(
+    server: &Postgres,
+    database: &str,
+    table: &str,
+) -> (Vec<String>, Vec<String>) {
     let columns = server.query(
         database,
         &format!(

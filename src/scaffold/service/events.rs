@@ -103,6 +103,7 @@ fn entity_items(entity: &ServiceEntity<'_>) -> Result<TokenStream, String> {
     let aggregate_type = &spec.path_segment;
     let created = format!("{}Created", spec.type_name);
     let updated = format!("{}Updated", spec.type_name);
+    let deleted = format!("{}Deleted", spec.type_name);
 
     let column_entries = entity
         .columns
@@ -178,6 +179,7 @@ fn entity_items(entity: &ServiceEntity<'_>) -> Result<TokenStream, String> {
             const AGGREGATE_TYPE: &'static str = #aggregate_type;
             const CREATED: &'static str = #created;
             const UPDATED: &'static str = #updated;
+            const DELETED: &'static str = #deleted;
             const COLUMNS: &'static [Column] = &[ #(#column_entries),* ];
             const KEY_COLUMNS: &'static [&'static str] = &[ #(#key_names),* ];
 
@@ -208,6 +210,9 @@ fn entity_items(entity: &ServiceEntity<'_>) -> Result<TokenStream, String> {
             Created(#type_ident),
             #[serde(rename = #updated)]
             Updated(#type_ident),
+            /// The row as it was when it was deleted.
+            #[serde(rename = #deleted)]
+            Deleted(#type_ident),
         }
 
         impl #event_ident {
@@ -216,13 +221,14 @@ fn entity_items(entity: &ServiceEntity<'_>) -> Result<TokenStream, String> {
                 match self {
                     Self::Created(_) => #created,
                     Self::Updated(_) => #updated,
+                    Self::Deleted(_) => #deleted,
                 }
             }
 
             /// The entity the event carries.
             pub fn entity(&self) -> &#type_ident {
                 match self {
-                    Self::Created(entity) | Self::Updated(entity) => entity,
+                    Self::Created(entity) | Self::Updated(entity) | Self::Deleted(entity) => entity,
                 }
             }
 
@@ -232,6 +238,7 @@ fn entity_items(entity: &ServiceEntity<'_>) -> Result<TokenStream, String> {
                 match event_type {
                     #created => Ok(Self::Created(entity)),
                     #updated => Ok(Self::Updated(entity)),
+                    #deleted => Ok(Self::Deleted(entity)),
                     other => Err(format!("`{other}` is not an event of {}", #aggregate_type)),
                 }
             }

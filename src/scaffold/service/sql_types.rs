@@ -53,7 +53,8 @@ impl RustType {
             RustType::Uuid => "uuid::Uuid".into(),
             RustType::Json => "serde_json::Value".into(),
             RustType::Bytes => "Vec<u8>".into(),
-            RustType::Array(inner) => format!("Vec<{}>", inner.rust_path()),
+            // Elements may be NULL in PostgreSQL arrays.
+            RustType::Array(inner) => format!("Vec<Option<{}>>", inner.rust_path()),
         }
     }
 
@@ -288,8 +289,8 @@ mod tests {
             (Postgres, "jsonb", "JSONB", "serde_json::Value"),
             (Postgres, "json", "JSONB", "serde_json::Value"),
             (Postgres, "bytea", "BYTEA", "Vec<u8>"),
-            (Postgres, "text[]", "TEXT[]", "Vec<String>"),
-            (Postgres, "integer[]", "INTEGER[]", "Vec<i32>"),
+            (Postgres, "text[]", "TEXT[]", "Vec<Option<String>>"),
+            (Postgres, "integer[]", "INTEGER[]", "Vec<Option<i32>>"),
             (Postgres, "interval", "TEXT", "String"),
             (Mysql, "tinyint(1)", "SMALLINT", "i16"),
             (Mysql, "boolean", "BOOLEAN", "bool"),
