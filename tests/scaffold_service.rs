@@ -15,16 +15,16 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod common;
+mod e2e_support;
 
 use carve::ingest::{load_schema, SchemaRequest};
 use carve::plan::load::load_plan;
 use carve::scaffold::service::render_all;
 use carve::scaffold::spec::{GeneratedFile, ScaffoldSpec};
 use carve::scaffold::templates::Templates;
+use e2e_support::{free_port, http};
 use serde_json::{json, Value};
 use sqlx::{Connection, PgConnection, Row};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -325,14 +325,6 @@ impl Drop for Database {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A generated service's process, killed when the guard drops (also when
 /// the test panics).
 struct Service {
@@ -403,37 +395,6 @@ impl Drop for Service {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// One HTTP/1.1 exchange: the status and the JSON body (`null` when empty
-/// or not JSON).
-fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<(u16, Value), String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .map_err(|e| e.to_string())?;
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| e.to_string())?;
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .map_err(|e| e.to_string())?;
-    let (head, body) = response
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| format!("not an HTTP response: {response}"))?;
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("no status in {head}"))?;
-    Ok((status, serde_json::from_str(body).unwrap_or(Value::Null)))
 }
 
 fn payment(id: &str, provider: &str) -> Value {

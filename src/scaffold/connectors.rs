@@ -321,29 +321,11 @@ fn schema_history(c: &mut Connector, spec: &ScaffoldSpec, service: &ServiceSpec)
 /// so the service writes the entity's path segment (`order-items`) as the
 /// row's `aggregatetype`.
 pub fn outbox_source(spec: &ScaffoldSpec, service: &ServiceSpec) -> Connector {
-    let mut c = Connector::new(
-        format!("{}-outbox-source", service.name),
-        "io.debezium.connector.postgresql.PostgresConnector",
-    );
-    c.set(
-        "topic.prefix",
+    let mut c = service_database_source(
+        service,
+        "outbox",
         format!("{}.{}.outbox", spec.kafka.topic_prefix, service.name),
     );
-    c.set("database.hostname", service.database_host());
-    c.set("database.port", "5432");
-    c.set("database.user", service.database_name());
-    c.set(
-        "database.password",
-        secret(&format!("{}-db.properties", service.name), "password"),
-    );
-    c.set("database.dbname", service.database_name());
-    c.set("plugin.name", "pgoutput");
-    c.set("slot.name", format!("carve_{}_outbox", service.crate_ident));
-    c.set(
-        "publication.name",
-        format!("carve_{}_outbox", service.crate_ident),
-    );
-    c.set("publication.autocreate.mode", "filtered");
     c.set("table.include.list", format!("public.{OUTBOX_TABLE}"));
     // The key is the aggregate id as text, the value the expanded JSON
     // payload without a schema envelope, the headers text.
@@ -374,6 +356,31 @@ pub fn outbox_source(spec: &ScaffoldSpec, service: &ServiceSpec) -> Connector {
     c
 }
 
+/// A Debezium PostgreSQL source `<service>-<role>-source` on the service's
+/// own database, with its own slot and publication (`carve_<service>_<role>`):
+/// the outbox and the entity source each read the WAL at their own pace.
+fn service_database_source(service: &ServiceSpec, role: &str, topic_prefix: String) -> Connector {
+    let mut c = Connector::new(
+        format!("{}-{role}-source", service.name),
+        "io.debezium.connector.postgresql.PostgresConnector",
+    );
+    c.set("topic.prefix", topic_prefix);
+    c.set("database.hostname", service.database_host());
+    c.set("database.port", "5432");
+    c.set("database.user", service.database_name());
+    c.set(
+        "database.password",
+        secret(&format!("{}-db.properties", service.name), "password"),
+    );
+    c.set("database.dbname", service.database_name());
+    c.set("plugin.name", "pgoutput");
+    let slot = format!("carve_{}_{role}", service.crate_ident);
+    c.set("slot.name", slot.clone());
+    c.set("publication.name", slot);
+    c.set("publication.autocreate.mode", "filtered");
+    c
+}
+
 /// The schema the service's own database keeps its tables in.
 pub const SERVICE_SCHEMA: &str = "public";
 
@@ -401,27 +408,8 @@ pub fn entity_source(spec: &ScaffoldSpec, service: &ServiceSpec) -> Option<Conne
     if service.entities.is_empty() {
         return None;
     }
-    let mut c = Connector::new(
-        format!("{}-entity-source", service.name),
-        "io.debezium.connector.postgresql.PostgresConnector",
-    );
     let prefix = entity_topic_prefix(spec, service);
-    c.set("topic.prefix", prefix.clone());
-    c.set("database.hostname", service.database_host());
-    c.set("database.port", "5432");
-    c.set("database.user", service.database_name());
-    c.set(
-        "database.password",
-        secret(&format!("{}-db.properties", service.name), "password"),
-    );
-    c.set("database.dbname", service.database_name());
-    c.set("plugin.name", "pgoutput");
-    c.set("slot.name", format!("carve_{}_entity", service.crate_ident));
-    c.set(
-        "publication.name",
-        format!("carve_{}_entity", service.crate_ident),
-    );
-    c.set("publication.autocreate.mode", "filtered");
+    let mut c = service_database_source(service, "entity", prefix.clone());
     c.set(
         "table.include.list",
         entity_source_tables(service).join(","),
@@ -461,12 +449,15 @@ pub fn entity_source(spec: &ScaffoldSpec, service: &ServiceSpec) -> Option<Conne
     Some(c)
 }
 
-/// The JDBC URL of the monolith's database.
+/// The JDBC URL of the monolith's database. PostgreSQL's driver sends
+/// strings untyped (`stringtype=unspecified`), so the server casts the
+/// entity topics' text into the monolith's enum, UUID, JSON and interval
+/// columns instead of refusing `character varying` for them.
 fn monolith_jdbc_url(spec: &ScaffoldSpec) -> Option<String> {
     let db = &spec.monolith.database;
     match spec.monolith.dialect {
         Dialect::Postgres => Some(format!(
-            "jdbc:postgresql://{}:{}/{}",
+            "jdbc:postgresql://{}:{}/{}?stringtype=unspecified",
             db.host, db.port, db.name
         )),
         Dialect::Mysql => Some(format!("jdbc:mysql://{}:{}/{}", db.host, db.port, db.name)),
