@@ -29,7 +29,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read the monolith's schema (and later its code) and report what was found.
+    /// Read the monolith's schema and Rust code; propose services, their order and the evidence.
     Analyze(AnalyzeArgs),
     /// Review and change the plan (carve.toml); scriptable with --answers.
     Plan(PlanArgs),
@@ -186,6 +186,11 @@ pub struct ScaffoldServiceArgs {
     /// Read the schema from a running database: postgres://… or mysql://….
     #[arg(long, value_name = "URL", conflicts_with = "schema")]
     pub database_url: Option<String>,
+
+    /// The monolith's database, as the connectors and scripts name it
+    /// [default: the database of --database-url, else the monolith's name].
+    #[arg(long, value_name = "NAME")]
+    pub database_name: Option<String>,
 
     /// The SQL dialect, when detection from the files is not enough.
     #[arg(long, value_enum)]

@@ -268,6 +268,35 @@ fn scaffold_service_writes_one_service_without_a_plan() {
 }
 
 #[test]
+fn scaffold_service_names_the_monolith_database_it_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    carve()
+        .args(["scaffold", "service", "billing", "--tables", "payments"])
+        .args(["--database-name", "shop_production"])
+        .arg(shop_dir())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let tree = read_tree(&out);
+    let text = |path: &str| String::from_utf8(tree[path].clone()).unwrap();
+    let source = text("connectors/billing-cdc-source.json");
+    assert!(
+        source.contains("\"database.dbname\": \"shop_production\""),
+        "{source}"
+    );
+    let sink = text("connectors/billing-sink-to-monolith.json");
+    assert!(sink.contains("/shop_production?"), "{sink}");
+    let script = text("sql/billing-cdc-prerequisites.sql");
+    assert!(
+        script.contains("GRANT CONNECT ON DATABASE shop_production "),
+        "{script}"
+    );
+    assert!(!script.contains("ON DATABASE shop "), "{script}");
+}
+
+#[test]
 fn scaffold_service_rejects_unsafe_names_and_unknown_tables() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");

@@ -79,7 +79,34 @@ fn ad_hoc_spec(args: &ScaffoldServiceArgs) -> Result<ScaffoldSpec, Failure> {
         )
     })?;
     let name = monolith_name(&root, explicit);
-    ScaffoldSpec::ad_hoc(&name, &loaded.schema, service).map_err(|e| (e.to_string(), None))
+    let mut spec =
+        ScaffoldSpec::ad_hoc(&name, &loaded.schema, service).map_err(|e| (e.to_string(), None))?;
+    if let Some(database) = database_name(args)? {
+        spec.monolith.database.name = database;
+    }
+    Ok(spec)
+}
+
+/// The monolith's database: `--database-name`, else the one `--database-url`
+/// names; `None` keeps the default (the monolith's name).
+fn database_name(args: &ScaffoldServiceArgs) -> Result<Option<String>, Failure> {
+    if let Some(name) = &args.database_name {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err((
+                "--database-name is empty".into(),
+                Some("name the monolith's database, e.g. --database-name shop".into()),
+            ));
+        }
+        return Ok(Some(name.to_string()));
+    }
+    let from_url = args
+        .database_url
+        .as_deref()
+        .and_then(|url| url::Url::parse(url).ok())
+        .map(|url| url.path().trim_start_matches('/').to_string())
+        .filter(|name| !name.is_empty());
+    Ok(from_url)
 }
 
 /// The monolith's name from its checkout's directory, `monolith` otherwise.
