@@ -35,7 +35,21 @@ pub enum Command {
     Plan(PlanArgs),
     /// Write the services, topics, connectors and runbooks of a plan (or of one service).
     Scaffold(ScaffoldArgs),
-    /// Fail (exit 1) when the monolith's code crosses the planned boundaries.
+    /// Fail (exit 1) when the code crosses the planned boundaries beyond the known ones in carve-todo.toml.
+    ///
+    /// Re-reads the monolith's code and fails when a module runs a query on a table another
+    /// service owns (reads of shared tables are allowed), when a table is in no service, or when
+    /// a module that runs queries belongs to no service.
+    ///
+    /// The crossings the code already made when the plan was adopted are listed in
+    /// carve-todo.toml beside the plan (written by `carve analyze --write-plan`): they pass,
+    /// anything new fails with its file and line, and a listed crossing the code no longer makes
+    /// is stale and fails until `carve check --update-todo` removes it, so the list only shrinks.
+    /// `--strict` ignores the todo file. A table no service owns and a module that runs queries
+    /// but belongs to no service are never listed: they always fail.
+    ///
+    /// Exit codes: 0 clean, 1 violations or stale todo entries, 2 a bad plan, todo file or
+    /// monolith.
     Check(CheckArgs),
 }
 
@@ -91,7 +105,8 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub schema_only: bool,
 
-    /// Save the proposal as an editable plan (refuses to overwrite an existing file without --force).
+    /// Save the proposal as an editable plan (refuses to overwrite an existing file without --force),
+    /// recording the monolith's root relative to it, and today's crossings in carve-todo.toml beside it.
     #[arg(long, value_name = "FILE")]
     pub write_plan: Option<PathBuf>,
 
@@ -126,22 +141,35 @@ pub struct PlanArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The monolith's checkout [default: the plan's directory].
+    /// The monolith's checkout [default: the plan's `monolith.root`, else the plan's directory].
     pub path: Option<PathBuf>,
 
-    /// The plan to check against.
+    /// The plan to check against; its todo file is carve-todo.toml beside it.
     #[arg(long, value_name = "FILE", default_value = "carve.toml")]
     pub plan: PathBuf,
 
-    /// Output format.
+    /// Output format: human, json, sarif (SARIF 2.1.0 for code scanning), junit (JUnit XML),
+    /// github (workflow commands that annotate the pull request).
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
+
+    /// Ignore the todo file: every crossing fails, listed or not.
+    #[arg(long, conflicts_with = "update_todo")]
+    pub strict: bool,
+
+    /// Rewrite the todo file from the code: remove the crossings it no longer makes (never adds
+    /// new ones); when there is no todo file, record every crossing the code makes now.
+    #[arg(long)]
+    pub update_todo: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
     Human,
     Json,
+    Sarif,
+    Junit,
+    Github,
 }
 
 #[derive(Debug, Args)]
@@ -227,6 +255,8 @@ pub enum Format {
     Markdown,
     Dot,
     Mermaid,
+    // One self-contained page: the service map, services, order, metrics.
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

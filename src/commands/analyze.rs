@@ -5,7 +5,10 @@ use crate::cli::{AlgorithmArg, AnalyzeArgs, Format};
 use crate::exit::ExitStatus;
 use crate::ingest::{self, LoadError, LoadedSchema, SchemaRequest};
 use crate::model::{Codebase, Diagnostic, Severity};
-use crate::plan::write::{render_plan, MonolithInfo};
+use crate::plan::check::check;
+use crate::plan::load::parse_plan;
+use crate::plan::todo::{crossings_of, render_todo, todo_path};
+use crate::plan::write::{relative_root, render_plan, staying_modules, MonolithInfo};
 use crate::printer::Printer;
 use crate::report::{self, AnalyzeReport};
 use std::path::{Path, PathBuf};
@@ -93,15 +96,26 @@ pub fn run(args: &AnalyzeArgs, printer: &Printer) -> ExitStatus {
         _ => None,
     };
     if let (Some(path), Some(proposal)) = (&settings.write_plan, &proposal) {
-        if let Err(message) = write_plan(path, settings.force, proposal, &loaded, &settings.request)
-        {
+        let code = codebase.as_ref().unwrap_or(&empty);
+        if let Err(message) = write_plan(
+            path,
+            settings.force,
+            proposal,
+            &loaded,
+            &settings.request,
+            code,
+        ) {
             printer.error(
                 &message,
                 Some("pass --force to replace it, or pick another file"),
             );
             return ExitStatus::Error;
         }
-        printer.note(&format!("wrote the plan to {}", path.display()));
+        printer.note(&format!(
+            "wrote the plan to {} and today's crossings to {}",
+            path.display(),
+            todo_path(path).display()
+        ));
     }
     let signals = settings.propose.then(|| {
         settings
@@ -125,6 +139,7 @@ pub fn run(args: &AnalyzeArgs, printer: &Printer) -> ExitStatus {
         Format::Markdown => report::markdown::render(&report),
         Format::Dot => report::dot::render(&report),
         Format::Mermaid => report::mermaid::render(&report),
+        Format::Html => report::html::render(&report),
     };
     printer.result(&text);
     crate::memory::discard((loaded, codebase, proposal, agreement, text));
@@ -156,13 +171,15 @@ fn report_load_error(error: &LoadError, printer: &Printer) -> ExitStatus {
 }
 
 /// Saves the proposal as a plan, never clobbering without `--force` and
-/// never leaving a half-written file.
+/// never leaving a half-written file; beside it, the todo file lists the
+/// crossings the code makes under that plan today.
 fn write_plan(
     path: &Path,
     force: bool,
     proposal: &crate::model::Proposal,
     loaded: &LoadedSchema,
     request: &SchemaRequest,
+    code: &Codebase,
 ) -> Result<(), String> {
     if path.exists() && !force {
         return Err(format!("{} already exists", path.display()));
@@ -176,15 +193,24 @@ fn write_plan(
         .map_or("monolith".to_string(), |n| n.to_string_lossy().to_string());
     let info = MonolithInfo {
         name: heck::ToKebabCase::to_kebab_case(name.as_str()),
+        root: relative_root(path, &request.root),
         schema: loaded
             .used
             .iter()
             .map(|u| u.split(" (").next().unwrap_or(u).to_string())
             .collect(),
         dialect: loaded.schema.dialect,
+        modules: staying_modules(proposal, code),
     };
-    crate::fsutil::write_atomically(path, render_plan(proposal, &info).as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let text = render_plan(proposal, &info);
+    let plan = parse_plan(&text, &path.display().to_string())
+        .map_err(|e| format!("the proposed plan does not parse: {e}"))?;
+    let todo = render_todo(&crossings_of(&check(&plan.plan, &loaded.schema, code)));
+    let todo_file = todo_path(path);
+    crate::fsutil::write_atomically(path, text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    crate::fsutil::write_atomically(&todo_file, todo.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", todo_file.display()))
 }
 
 fn severity_label(d: &Diagnostic) -> &'static str {

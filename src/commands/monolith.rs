@@ -1,11 +1,12 @@
-//! Loading the monolith a plan speaks of: its schema (where the plan says,
-//! relative to the plan) and its code.
+//! Loading the monolith a plan speaks of: its root (where the plan says,
+//! relative to the plan), its schema (relative to the root) and its code.
 
 use crate::ingest::{self, LoadedSchema, SchemaRequest};
 use crate::model::{Codebase, Dialect};
-use crate::plan::load::{load_plan, LoadedPlan};
+use crate::plan::load::{load_plan, LoadedPlan, PlanError};
 use crate::plan::model::Plan;
 use crate::plan::validate::{validate, PlanContext};
+use crate::plan::write::plan_dir;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -41,15 +42,37 @@ fn dialect(name: &str) -> Option<Dialect> {
     }
 }
 
-/// The checkout: PATH when given, else the plan's directory.
-pub(crate) fn root_for(path: Option<&Path>, plan_path: &Path) -> PathBuf {
-    match path {
-        Some(p) => p.to_path_buf(),
-        None => match plan_path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            Some(dir) => dir.to_path_buf(),
-            None => PathBuf::from("."),
-        },
+/// The checkout: PATH when given, else the plan's `monolith.root`
+/// (relative to the plan's directory), else the plan's directory. A root
+/// that does not exist is an error at its line in the plan.
+pub(crate) fn root_for(
+    path: Option<&Path>,
+    plan_path: &Path,
+    plan: Option<&LoadedPlan>,
+) -> Result<PathBuf, PlanError> {
+    if let Some(p) = path {
+        return Ok(p.to_path_buf());
     }
+    let dir = plan_dir(plan_path);
+    let Some(root) = plan.and_then(|p| p.plan.monolith.root.as_ref().map(|r| (p, r))) else {
+        return Ok(dir);
+    };
+    let (loaded, root) = root;
+    let resolved = dir.join(root.get_ref());
+    if resolved.is_dir() {
+        return Ok(resolved);
+    }
+    Err(loaded.error_at(
+        root.span(),
+        format!(
+            "monolith.root = {:?} resolves to {}, which is not a directory; \
+             set it to the monolith's checkout, relative to the plan's directory",
+            root.get_ref(),
+            std::path::absolute(&resolved)
+                .unwrap_or_else(|_| resolved.clone())
+                .display()
+        ),
+    ))
 }
 
 /// Reads schema and code. The plan's `monolith.schema` entries name the
@@ -93,7 +116,7 @@ pub(crate) struct PlannedFailure {
 }
 
 /// Loads the plan at `plan_path` and the monolith it speaks of (PATH, else
-/// the plan's directory), and checks the plan against it. Tables the plan
+/// the plan's `monolith.root`, else the plan's directory), and checks the plan against it. Tables the plan
 /// gives no owner stay in the monolith: `check` and `scaffold` accept
 /// them; anything else wrong is a failure.
 pub(crate) fn load_planned(
@@ -104,7 +127,10 @@ pub(crate) fn load_planned(
         problems: vec![e.to_string()],
         help: "fix the plan, or write one with `carve analyze --write-plan carve.toml`",
     })?;
-    let root = root_for(path, plan_path);
+    let root = root_for(path, plan_path, Some(&loaded)).map_err(|e| PlannedFailure {
+        problems: vec![e.to_string()],
+        help: "fix `monolith.root` in the plan, or give the monolith's checkout as PATH",
+    })?;
     let monolith = load(&root, Some(&loaded.plan)).map_err(|e| PlannedFailure {
         problems: vec![e.to_string()],
         help: e.help(),

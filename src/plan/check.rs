@@ -29,14 +29,25 @@ pub struct Violation {
     pub module: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
+    /// For a table access: whether the module reads or writes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<AccessMode>,
     /// Where it happens: the query or call sites (file:line).
     pub evidence: Vec<SourceLocation>,
 }
 
+/// What a module listed in `monolith.modules` belongs to.
+const MONOLITH: &str = "\0monolith";
+
 /// Every boundary the code crosses, sorted.
 pub fn check(plan: &Plan, schema: &Schema, code: &Codebase) -> Vec<Violation> {
     let owner = plan.table_owners();
-    let module_service = plan.module_owners();
+    let mut module_service = plan.module_owners();
+    for module in &plan.monolith.modules {
+        module_service
+            .entry(module.get_ref().as_str())
+            .or_insert(MONOLITH);
+    }
     let shared: BTreeSet<&str> = plan
         .shared
         .iter()
@@ -54,6 +65,7 @@ pub fn check(plan: &Plan, schema: &Schema, code: &Codebase) -> Vec<Violation> {
                 ),
                 module: None,
                 table: Some(table.name.clone()),
+                mode: None,
                 evidence: table.source.iter().cloned().collect(),
             });
         }
@@ -71,6 +83,7 @@ pub fn check(plan: &Plan, schema: &Schema, code: &Codebase) -> Vec<Violation> {
                     ),
                     module: Some(module.name.clone()),
                     table: None,
+                    mode: None,
                     evidence: vec![SourceLocation {
                         file: module.file.clone(),
                         line: 1,
@@ -97,6 +110,11 @@ pub fn check(plan: &Plan, schema: &Schema, code: &Codebase) -> Vec<Violation> {
             if allowed_read {
                 continue;
             }
+            let who = if *service == MONOLITH {
+                "stays in the monolith".to_string()
+            } else {
+                format!("service `{service}`")
+            };
             let verb = if access.mode == AccessMode::Write {
                 "writes"
             } else {
@@ -110,11 +128,12 @@ pub fn check(plan: &Plan, schema: &Schema, code: &Codebase) -> Vec<Violation> {
             violations.push(Violation {
                 kind: ViolationKind::ForeignTableAccess,
                 message: format!(
-                    "`{}` (service `{service}`) {verb} `{}`, owned by `{table_owner}`{how}",
+                    "`{}` ({who}) {verb} `{}`, owned by `{table_owner}`{how}",
                     module.name, access.table
                 ),
                 module: Some(module.name.clone()),
                 table: Some(access.table.clone()),
+                mode: Some(access.mode),
                 evidence: access.evidence.clone(),
             });
         }

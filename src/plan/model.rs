@@ -30,12 +30,21 @@ pub struct Plan {
 #[serde(deny_unknown_fields)]
 pub struct Monolith {
     pub name: String,
-    /// Where the schema was read from, relative to the plan's directory.
+    /// The monolith's checkout, relative to the plan's directory; without
+    /// it, the plan's directory is the checkout.
+    #[serde(default)]
+    pub root: Option<Spanned<String>>,
+    /// Where the schema was read from, relative to the monolith's root.
     #[serde(default)]
     pub schema: Vec<String>,
     pub dialect: String,
     #[serde(default)]
     pub database: Option<DatabaseRef>,
+    /// Modules that stay in the monolith (reports, job runners, routers
+    /// serving several services). Their own queries on a service's table
+    /// are crossings; a module also listed in a service belongs to it.
+    #[serde(default)]
+    pub modules: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

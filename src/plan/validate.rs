@@ -144,6 +144,17 @@ pub fn validate(loaded: &LoadedPlan, context: &PlanContext<'_>) -> Vec<PlanError
             }
         }
     }
+    if let Some(known) = context.modules {
+        for module in &plan.monolith.modules {
+            let m = module.get_ref().as_str();
+            if !known.contains(m) {
+                problems.push(loaded.error_at(
+                    module.span(),
+                    format!("unknown module `{m}` in monolith.modules: it is not in the monolith's code"),
+                ));
+            }
+        }
+    }
     let missing: Vec<&String> = context
         .tables
         .iter()

@@ -1,16 +1,43 @@
 //! Writing a new plan from a proposal: every section opens with a comment
 //! saying what it is for, so the file explains itself to whoever edits it.
 
-use crate::model::{Dialect, Proposal};
+use crate::model::{AccessVia, Codebase, Dialect, Proposal};
+use std::collections::BTreeSet;
 use std::fmt::Write;
+use std::path::{Component, Path, PathBuf};
 
 /// What the plan records about the monolith itself.
 #[derive(Debug, Clone)]
 pub struct MonolithInfo {
     pub name: String,
-    /// Schema sources, relative to where the plan is saved.
+    /// The monolith's checkout, relative to the plan's directory (`.` when
+    /// the plan sits in it).
+    pub root: String,
+    /// Schema sources, relative to the monolith's root.
     pub schema: Vec<String>,
     pub dialect: Dialect,
+    /// Modules that run queries and stay in the monolith.
+    pub modules: Vec<String>,
+}
+
+/// The modules that run queries themselves but that no proposed service
+/// takes: they stay in the monolith, and the plan says so.
+pub fn staying_modules(proposal: &Proposal, code: &Codebase) -> Vec<String> {
+    let placed: BTreeSet<&str> = proposal
+        .services
+        .iter()
+        .flat_map(|s| s.modules.iter().map(String::as_str))
+        .collect();
+    let mut out: Vec<String> = code
+        .modules
+        .iter()
+        .filter(|m| !placed.contains(m.name.as_str()))
+        .filter(|m| m.accesses.iter().any(|a| a.via == AccessVia::Direct))
+        .map(|m| m.name.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// A TOML string literal.
@@ -49,6 +76,55 @@ fn default_port(dialect: Dialect) -> u16 {
     }
 }
 
+/// The directory a plan file sits in (`.` for a bare file name).
+pub fn plan_dir(plan_path: &Path) -> PathBuf {
+    match plan_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => dir.to_path_buf(),
+        None => PathBuf::from("."),
+    }
+}
+
+/// `root` as a plan at `plan_path` records it: relative to the plan's
+/// directory, with `/` separators, `.` when they are the same. Falls back
+/// to the absolute path when no relative path leads there (another drive).
+pub fn relative_root(plan_path: &Path, root: &Path) -> String {
+    let absolute = |p: &Path| {
+        p.canonicalize()
+            .or_else(|_| std::path::absolute(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let from = absolute(&plan_dir(plan_path));
+    let to = absolute(root);
+    let from_parts: Vec<Component> = from.components().collect();
+    let to_parts: Vec<Component> = to.components().collect();
+    let common = from_parts
+        .iter()
+        .zip(&to_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let shares_a_root = common > 0
+        && from_parts[..common]
+            .iter()
+            .any(|c| matches!(c, Component::RootDir));
+    if !shares_a_root {
+        return to.display().to_string();
+    }
+    let mut parts: Vec<String> = from_parts[common..]
+        .iter()
+        .map(|_| "..".to_string())
+        .collect();
+    parts.extend(
+        to_parts[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().to_string()),
+    );
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
 /// The plan text for a proposal.
 pub fn render_plan(proposal: &Proposal, monolith: &MonolithInfo) -> String {
     let mut out = String::new();
@@ -61,6 +137,11 @@ pub fn render_plan(proposal: &Proposal, monolith: &MonolithInfo) -> String {
     );
     out.push_str("[monolith]\n");
     let _ = writeln!(out, "name = {}", quoted(&monolith.name));
+    let _ = writeln!(
+        out,
+        "root = {}  # the monolith's checkout, relative to this file",
+        quoted(&monolith.root)
+    );
     let _ = writeln!(out, "schema = {}", string_array(&monolith.schema));
     let _ = writeln!(out, "dialect = {}", quoted(monolith.dialect.name()));
     let schema = monolith
@@ -74,6 +155,14 @@ pub fn render_plan(proposal: &Proposal, monolith: &MonolithInfo) -> String {
         quoted(&monolith.name),
         quoted(schema)
     );
+    if !monolith.modules.is_empty() {
+        let _ = writeln!(
+            out,
+            "# Modules that stay in the monolith (they serve several services); their own queries on a\n\
+             # service's table are crossings `carve check` reports. Move one to a service to carve it out."
+        );
+        let _ = writeln!(out, "modules = {}\n", string_array(&monolith.modules));
+    }
 
     out.push_str("# Kafka and Kafka Connect settings used by `carve scaffold`.\n");
     out.push_str("[kafka]\n");
@@ -146,4 +235,27 @@ pub fn render_plan(proposal: &Proposal, monolith: &MonolithInfo) -> String {
         out.push_str("# [[exceptions]]\n# service = \"orders\"\n# before = \"payments\"\n# reason = \"payments reads orders through the API until step 3\"\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_root_is_recorded_relative_to_the_plan() {
+        let dir = tempfile::tempdir().unwrap();
+        let shop = dir.path().join("work/shop");
+        let plans = dir.path().join("plans");
+        std::fs::create_dir_all(&shop).unwrap();
+        std::fs::create_dir_all(&plans).unwrap();
+        assert_eq!(
+            relative_root(&plans.join("carve.toml"), &shop),
+            "../work/shop"
+        );
+        assert_eq!(relative_root(&shop.join("carve.toml"), &shop), ".");
+        assert_eq!(
+            relative_root(&shop.join("carve.toml"), &dir.path().join("work")),
+            ".."
+        );
+    }
 }

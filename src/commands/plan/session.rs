@@ -58,7 +58,6 @@ impl PlanSession {
         on_fresh: impl FnOnce(&str),
     ) -> Result<PlanSession, OpenError> {
         let plan_name = plan_path.display().to_string();
-        let root = monolith::root_for(path, plan_path);
         let on_disk = match std::fs::read_to_string(plan_path) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -73,6 +72,7 @@ impl PlanSession {
             Some(text) => Some(parse_plan(text, &plan_name)?),
             None => None,
         };
+        let root = monolith::root_for(path, plan_path, current.as_ref())?;
         let monolith =
             monolith::load(&root, current.as_ref().map(|p| &p.plan)).map_err(|e| OpenError {
                 message: e.to_string(),
@@ -85,7 +85,7 @@ impl PlanSession {
                     "{plan_name} does not exist: starting from a fresh analysis of {}",
                     root.display()
                 ));
-                fresh_plan(&root, &monolith)
+                fresh_plan(plan_path, &root, &monolith)
             }
         };
         let document = PlanDocument::parse(&text).map_err(|e| OpenError {
@@ -331,7 +331,7 @@ fn list_or_none(items: &[String]) -> String {
 }
 
 /// A plan proposed from a fresh analysis of the monolith.
-fn fresh_plan(root: &Path, monolith: &Monolith) -> String {
+fn fresh_plan(plan_path: &Path, root: &Path, monolith: &Monolith) -> String {
     let proposal = analysis::propose(
         &monolith.schema.schema,
         &monolith.code,
@@ -343,6 +343,7 @@ fn fresh_plan(root: &Path, monolith: &Monolith) -> String {
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()));
     let info = MonolithInfo {
         name: heck::ToKebabCase::to_kebab_case(name.as_deref().unwrap_or("monolith")),
+        root: crate::plan::write::relative_root(plan_path, root),
         schema: monolith
             .schema
             .used
@@ -350,6 +351,7 @@ fn fresh_plan(root: &Path, monolith: &Monolith) -> String {
             .map(|u| u.split(" (").next().unwrap_or(u).to_string())
             .collect(),
         dialect: monolith.schema.schema.dialect,
+        modules: crate::plan::write::staying_modules(&proposal, &monolith.code),
     };
     render_plan(&proposal, &info)
 }
