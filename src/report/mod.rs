@@ -2,8 +2,10 @@
 
 mod cycles;
 pub mod dot;
+pub mod html;
 pub mod human;
 pub mod json;
+mod layout;
 pub mod markdown;
 pub mod mermaid;
 

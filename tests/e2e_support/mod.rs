@@ -326,24 +326,41 @@ pub(crate) mod kafka {
             .unwrap_or(serde_json::Value::Null)
     }
 
-    /// The sum over partitions of each partition's high watermark.
-    pub(crate) fn end_offsets(bootstrap: &str, topic: &str) -> i64 {
-        let consumer = reader(bootstrap);
-        let metadata = match consumer.fetch_metadata(Some(topic), Duration::from_secs(10)) {
-            Ok(m) => m,
-            Err(_) => return 0,
-        };
-        let mut total = 0;
-        for t in metadata.topics() {
-            for p in t.partitions() {
-                if let Ok((_, high)) =
-                    consumer.fetch_watermarks(topic, p.id(), Duration::from_secs(10))
-                {
-                    total += high;
+    /// Reads `topic` from the beginning, all partitions, until `count`
+    /// records have arrived or `wait` passes; gives when the last of them
+    /// arrived. (Counting records, not offsets: a broker's high watermark may
+    /// lag behind what it has acknowledged.)
+    pub(crate) fn wait_for_records(
+        bootstrap: &str,
+        topic: &str,
+        count: usize,
+        wait: Duration,
+    ) -> Option<Instant> {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap)
+            .set("group.id", super::unique("carve_counter"))
+            .set("enable.auto.commit", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("max.partition.fetch.bytes", "10485760")
+            .set("fetch.wait.max.ms", "25")
+            .create()
+            .expect("a consumer");
+        consumer.subscribe(&[topic]).expect("a subscription");
+        let deadline = Instant::now() + wait;
+        let mut seen = 0;
+        while Instant::now() < deadline {
+            match consumer.poll(Duration::from_millis(100)) {
+                Some(Ok(_)) => {
+                    seen += 1;
+                    if seen >= count {
+                        return Some(Instant::now());
+                    }
                 }
+                Some(Err(error)) => eprintln!("while counting {topic}: {error}"),
+                None => {}
             }
         }
-        total
+        None
     }
 
     fn reader(bootstrap: &str) -> BaseConsumer {
