@@ -113,6 +113,18 @@ pub struct AnalyzeArgs {
     /// With --write-plan: overwrite an existing plan.
     #[arg(long, requires = "write_plan")]
     pub force: bool,
+
+    /// Report the services as this plan (carve.toml) places them instead of proposing new ones;
+    /// the monolith is PATH, else the plan's `monolith.root`, else the plan's directory.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = [
+            "write_plan", "services", "algorithm", "signals", "schema", "database_url",
+            "dialect", "schema_only",
+        ]
+    )]
+    pub plan: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -123,7 +135,7 @@ pub enum AlgorithmArg {
 
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// The monolith's checkout [default: the plan's directory].
+    /// The monolith's checkout [default: the plan's `monolith.root`, else the plan's directory].
     pub path: Option<PathBuf>,
 
     /// The plan to edit; created from a fresh analysis when it does not exist.
@@ -178,7 +190,7 @@ pub struct ScaffoldArgs {
     #[command(subcommand)]
     pub command: Option<ScaffoldCommand>,
 
-    /// The monolith's checkout [default: the plan's directory].
+    /// The monolith's checkout [default: the plan's `monolith.root`, else the plan's directory].
     pub path: Option<PathBuf>,
 
     /// The plan to scaffold.

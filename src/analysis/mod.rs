@@ -76,6 +76,55 @@ impl Default for AnalysisOptions {
     }
 }
 
+/// The metrics of a placement made elsewhere (a reviewed plan): `services`
+/// lists each service's tables and modules. The signal graph is the one a
+/// proposal with every signal weighs; tables no service lists form one
+/// more group, as they stay in the monolith.
+pub fn placement_metrics(
+    schema: &Schema,
+    code: &Codebase,
+    services: &[(Vec<String>, Vec<String>)],
+) -> crate::model::Metrics {
+    let tables = tables::Tables::new(schema);
+    let signals = Signal::all();
+    let (_, schema_links) =
+        graph::schema_links(&tables, schema, &signals, || inferred_foreign_keys(schema));
+    let graph = graph::combine(schema_links, graph::code_links(&tables, code, &signals));
+    let monolith = services.len();
+    let mut table_service = vec![monolith; tables.len()];
+    let module_index: BTreeMap<&str, usize> = code
+        .modules
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.name.as_str(), i))
+        .collect();
+    let mut module_service = vec![None; code.modules.len()];
+    for (s, (service_tables, service_modules)) in services.iter().enumerate() {
+        for t in service_tables.iter().filter_map(|name| tables.find(name)) {
+            table_service[t] = s;
+        }
+        for m in service_modules
+            .iter()
+            .filter_map(|name| module_index.get(name.as_str()))
+        {
+            module_service[*m] = Some(s);
+        }
+    }
+    let groups = if table_service.contains(&monolith) {
+        monolith + 1
+    } else {
+        monolith
+    };
+    metrics::compute(&metrics::Inputs {
+        tables: &tables,
+        code,
+        graph: &graph,
+        table_service: &table_service,
+        module_service: &module_service,
+        services: groups,
+    })
+}
+
 /// Proposes services for a schema and (possibly empty) codebase.
 pub fn propose(schema: &Schema, code: &Codebase, options: &AnalysisOptions) -> Proposal {
     let tables = tables::Tables::new(schema);

@@ -1,12 +1,15 @@
-//! `carve analyze`: read the schema and the code, propose services, report.
+//! `carve analyze`: read the schema and the code, propose services (or take
+//! them from a reviewed plan with `--plan`), report.
 
+use super::monolith::{self, Planned};
 use crate::analysis::{self, Algorithm, AnalysisOptions, Signal};
 use crate::cli::{AlgorithmArg, AnalyzeArgs, Format};
 use crate::exit::ExitStatus;
 use crate::ingest::{self, LoadError, LoadedSchema, SchemaRequest};
-use crate::model::{Codebase, Diagnostic, Severity};
+use crate::model::{Agreement, Codebase, Diagnostic, Proposal, Severity};
 use crate::plan::check::check;
 use crate::plan::load::parse_plan;
+use crate::plan::proposal::plan_proposal;
 use crate::plan::todo::{crossings_of, render_todo, todo_path};
 use crate::plan::write::{relative_root, render_plan, staying_modules, MonolithInfo};
 use crate::printer::Printer;
@@ -62,6 +65,9 @@ fn settings(args: &AnalyzeArgs) -> Result<Settings, String> {
 }
 
 pub fn run(args: &AnalyzeArgs, printer: &Printer) -> ExitStatus {
+    if let Some(plan) = &args.plan {
+        return run_plan(plan, args, printer);
+    }
     let settings = match settings(args) {
         Ok(s) => s,
         Err(message) => {
@@ -83,15 +89,9 @@ pub fn run(args: &AnalyzeArgs, printer: &Printer) -> ExitStatus {
         )
     });
     let agreement = match (&settings.truth, &proposal) {
-        (Some(path), Some(proposal)) => match analysis::read_truth(path) {
-            Ok(truth) => Some(analysis::agreement(proposal, &truth)),
-            Err(error) => {
-                printer.error(
-                    &error.to_string(),
-                    Some("the truth file is CSV `table,group` or TOML `[groups]`"),
-                );
-                return ExitStatus::Error;
-            }
+        (Some(path), Some(proposal)) => match truth_agreement(path, proposal, printer) {
+            Ok(agreement) => Some(agreement),
+            Err(status) => return status,
         },
         _ => None,
     };
@@ -133,17 +133,79 @@ pub fn run(args: &AnalyzeArgs, printer: &Printer) -> ExitStatus {
         agreement: agreement.as_ref(),
         signals,
     };
-    let text = match settings.format {
-        Format::Human => report::human::render(&report, printer.color),
-        Format::Json => report::json::render(&report),
-        Format::Markdown => report::markdown::render(&report),
-        Format::Dot => report::dot::render(&report),
-        Format::Mermaid => report::mermaid::render(&report),
-        Format::Html => report::html::render(&report),
-    };
+    let text = render(&report, settings.format, printer);
     printer.result(&text);
     crate::memory::discard((loaded, codebase, proposal, agreement, text));
     ExitStatus::Success
+}
+
+/// `analyze --plan`: the services as the reviewed plan places them, in any
+/// format. The plan and the monolith load and validate as for `carve check`.
+fn run_plan(plan_path: &Path, args: &AnalyzeArgs, printer: &Printer) -> ExitStatus {
+    let Planned { loaded, monolith } = match monolith::load_planned(plan_path, args.path.as_deref())
+    {
+        Ok(planned) => planned,
+        Err(failure) => {
+            match failure.problems.as_slice() {
+                [one] => printer.error(one, Some(failure.help)),
+                many => {
+                    for problem in many {
+                        printer.error(problem, None);
+                    }
+                    printer.note(failure.help);
+                }
+            }
+            return ExitStatus::Error;
+        }
+    };
+    let proposal = plan_proposal(&loaded.plan, &monolith.schema.schema, &monolith.code);
+    let agreement = match &args.truth {
+        Some(path) => match truth_agreement(path, &proposal, printer) {
+            Ok(agreement) => Some(agreement),
+            Err(status) => return status,
+        },
+        None => None,
+    };
+    let report = AnalyzeReport {
+        loaded: &monolith.schema,
+        codebase: Some(&monolith.code),
+        proposal: Some(&proposal),
+        agreement: agreement.as_ref(),
+        signals: None,
+    };
+    let text = render(&report, args.format, printer);
+    printer.result(&text);
+    crate::memory::discard((loaded, monolith, proposal, agreement, text));
+    ExitStatus::Success
+}
+
+/// How far `proposal` agrees with the grouping in the truth file at `path`.
+fn truth_agreement(
+    path: &Path,
+    proposal: &Proposal,
+    printer: &Printer,
+) -> Result<Agreement, ExitStatus> {
+    match analysis::read_truth(path) {
+        Ok(truth) => Ok(analysis::agreement(proposal, &truth)),
+        Err(error) => {
+            printer.error(
+                &error.to_string(),
+                Some("the truth file is CSV `table,group` or TOML `[groups]`"),
+            );
+            Err(ExitStatus::Error)
+        }
+    }
+}
+
+fn render(report: &AnalyzeReport, format: Format, printer: &Printer) -> String {
+    match format {
+        Format::Human => report::human::render(report, printer.color),
+        Format::Json => report::json::render(report),
+        Format::Markdown => report::markdown::render(report),
+        Format::Dot => report::dot::render(report),
+        Format::Mermaid => report::mermaid::render(report),
+        Format::Html => report::html::render(report),
+    }
 }
 
 fn report_load_error(error: &LoadError, printer: &Printer) -> ExitStatus {
@@ -176,7 +238,7 @@ fn report_load_error(error: &LoadError, printer: &Printer) -> ExitStatus {
 fn write_plan(
     path: &Path,
     force: bool,
-    proposal: &crate::model::Proposal,
+    proposal: &Proposal,
     loaded: &LoadedSchema,
     request: &SchemaRequest,
     code: &Codebase,

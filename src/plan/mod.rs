@@ -8,6 +8,7 @@ pub mod findings;
 pub mod load;
 pub mod metrics;
 pub mod model;
+pub mod proposal;
 pub mod todo;
 pub mod validate;
 pub mod write;
