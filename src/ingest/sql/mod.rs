@@ -6,6 +6,7 @@ pub mod change;
 pub mod dialect;
 pub mod from_ast;
 pub mod lenient;
+pub mod procedural;
 pub mod replay;
 pub mod split;
 pub mod statement;

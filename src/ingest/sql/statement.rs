@@ -10,7 +10,8 @@ use super::change::Change;
 use super::dialect::sqlparser_dialect;
 use super::from_ast::{changes_of, fold_ident};
 use super::lenient;
-use super::split::RawStatement;
+use super::procedural::{self, Guard};
+use super::split::{split_statements, RawStatement};
 use crate::model::{Diagnostic, Dialect};
 use sqlparser::ast::Spanned;
 use sqlparser::parser::{Parser, ParserError, ParserOptions};
@@ -205,6 +206,20 @@ fn parser_options(dialect: Dialect) -> ParserOptions {
 /// Parses one split statement (for T-SQL, one batch) into changes.
 pub fn process(raw: &RawStatement<'_>, dialect: Dialect, file: &str) -> StatementOutcome {
     let mut outcome = StatementOutcome::default();
+    let first = leading_words(raw.text, 1);
+    match (dialect, first.first().map(String::as_str)) {
+        (Dialect::Postgres, Some("DO")) => {
+            if procedural::do_body(raw.text).is_some() {
+                do_block(raw, dialect, file, &mut outcome);
+                return outcome;
+            }
+        }
+        (Dialect::Mssql, Some(word)) if word.starts_with("EXEC") => {
+            tsql_batch(raw, dialect, file, &mut outcome);
+            return outcome;
+        }
+        _ => {}
+    }
     match classify(raw.text) {
         Kind::Irrelevant => {
             if let Some(d) = dynamic_sql_warning(raw, file) {
@@ -219,7 +234,32 @@ pub fn process(raw: &RawStatement<'_>, dialect: Dialect, file: &str) -> Statemen
                 } else {
                     column
                 };
-                parse_into(body, at_line, at_column, dialect, file, &mut outcome);
+                let body_offset = body.as_ptr() as usize - raw.text.as_ptr() as usize;
+                let head = raw.text[..body_offset].trim_end();
+                let head = match head.len().checked_sub(5) {
+                    Some(k)
+                        if head.is_char_boundary(k) && head[k..].eq_ignore_ascii_case("BEGIN") =>
+                    {
+                        &head[..k]
+                    }
+                    _ => head,
+                };
+                let condition = head.get(2..).unwrap_or("").trim();
+                let mut inner = StatementOutcome::default();
+                if has_exec_line(body) {
+                    let sub = RawStatement {
+                        text: body,
+                        offset: raw.offset + body_offset,
+                        line: at_line,
+                        column: at_column,
+                    };
+                    tsql_batch(&sub, dialect, file, &mut inner);
+                } else {
+                    parse_into(body, at_line, at_column, dialect, file, &mut inner);
+                }
+                flag_guarded_tables(&Guard::Condition(condition.to_string()), &mut inner, file);
+                outcome.changes.extend(inner.changes);
+                outcome.diagnostics.extend(inner.diagnostics);
             }
         }
         Kind::SetConfigSearchPath => {
@@ -390,13 +430,19 @@ fn describe_parser_error(error: &ParserError) -> (String, Option<u32>, Option<u3
 /// Splits a T-SQL batch that failed as a whole at lines that begin a new
 /// statement, so one unknown statement does not hide its neighbours.
 fn tsql_pieces(text: &str) -> Option<Vec<(u32, &str)>> {
+    tsql_pieces_at(text, false)
+}
+
+/// Like `tsql_pieces`, `indented` also splitting at indented lines.
+fn tsql_pieces_at(text: &str, indented: bool) -> Option<Vec<(u32, &str)>> {
     const STARTERS: &[&str] = &[
         "CREATE ", "ALTER ", "DROP ", "INSERT ", "SET ", "USE ", "EXEC ", "GRANT ", "PRINT ", "IF ",
     ];
     let mut starts = Vec::new();
     let mut offset = 0;
     for (i, line) in text.split_inclusive('\n').enumerate() {
-        let upper = line.get(..16).unwrap_or(line).to_ascii_uppercase();
+        let stripped = if indented { line.trim_start() } else { line };
+        let upper = stripped.get(..16).unwrap_or(stripped).to_ascii_uppercase();
         if i > 0 && STARTERS.iter().any(|s| upper.starts_with(s)) {
             starts.push((i as u32, offset));
         }
@@ -413,6 +459,199 @@ fn tsql_pieces(text: &str) -> Option<Vec<(u32, &str)>> {
     }
     pieces.push((previous.0, text[previous.1..].trim_end()));
     Some(pieces)
+}
+
+/// Whether a line of `text` starts with T-SQL's `EXEC`.
+fn has_exec_line(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        l.get(..4).is_some_and(|w| w.eq_ignore_ascii_case("EXEC"))
+    })
+}
+
+/// The position in the file of the text at byte `offset` of `raw.text`.
+fn position_in(raw: &RawStatement<'_>, offset: usize) -> (u32, u32) {
+    let before = &raw.text[..offset];
+    match before.rfind('\n') {
+        Some(nl) => (
+            raw.line + before.matches('\n').count() as u32,
+            before[nl + 1..].chars().count() as u32 + 1,
+        ),
+        None => (raw.line, raw.column + before.chars().count() as u32),
+    }
+}
+
+/// The part of `raw.text` at `offset`, located in the file.
+fn sub_statement<'a>(raw: &RawStatement<'_>, text: &'a str, offset: usize) -> RawStatement<'a> {
+    let (line, column) = position_in(raw, offset);
+    RawStatement {
+        text,
+        offset: raw.offset + offset,
+        line,
+        column,
+    }
+}
+
+/// Replays `sql`, the content of a string literal starting at byte
+/// `content_offset` of `raw.text`, as statements of the file.
+fn replay_literal(
+    raw: &RawStatement<'_>,
+    content_offset: usize,
+    sql: &str,
+    dialect: Dialect,
+    file: &str,
+    outcome: &mut StatementOutcome,
+) {
+    let (line, column) = position_in(raw, content_offset);
+    for statement in split_statements(sql, dialect).statements {
+        let inner = RawStatement {
+            text: statement.text,
+            offset: raw.offset + content_offset + statement.offset,
+            line: line + statement.line - 1,
+            column: if statement.line == 1 {
+                column + statement.column - 1
+            } else {
+                statement.column
+            },
+        };
+        let replayed = process(&inner, dialect, file);
+        outcome.changes.extend(replayed.changes);
+        outcome.diagnostics.extend(replayed.diagnostics);
+    }
+}
+
+/// Whether `text` seems to change tables.
+fn mentions_table_change(text: &str) -> bool {
+    let upper = text.to_ascii_uppercase();
+    [
+        "ALTER TABLE",
+        "DROP TABLE",
+        "CREATE TABLE",
+        "RENAME TABLE",
+        "DROP FOREIGN KEY",
+        "DROP CONSTRAINT",
+    ]
+    .iter()
+    .any(|k| upper.contains(k))
+}
+
+fn dynamic_diagnostic(file: &str, line: u32, column: u32) -> Diagnostic {
+    Diagnostic::warning(
+        "sql-dynamic",
+        "dynamic SQL that seems to change tables is not replayed",
+    )
+    .at(file, line, column)
+    .with_help("check the tables it touches by hand, or compare with --database-url")
+}
+
+/// A PostgreSQL `DO` block: the statements its PL/pgSQL body runs at
+/// migration time are replayed, `EXECUTE` of a plain literal as that SQL.
+fn do_block(raw: &RawStatement<'_>, dialect: Dialect, file: &str, outcome: &mut StatementOutcome) {
+    let Some((body_offset, body)) = procedural::do_body(raw.text) else {
+        return;
+    };
+    let mut dynamic_reported = false;
+    for piece in procedural::plpgsql_statements(body) {
+        let sub = sub_statement(raw, piece.text, body_offset + piece.offset);
+        let mut inner = StatementOutcome::default();
+        let first = leading_words(piece.text, 1);
+        match first.first().map(String::as_str) {
+            Some("EXECUTE") => match procedural::execute_literal(piece.text) {
+                Some((content_offset, sql)) => {
+                    replay_literal(&sub, content_offset, &sql, dialect, file, &mut inner)
+                }
+                None => {
+                    if !dynamic_reported && mentions_table_change(body) {
+                        dynamic_reported = true;
+                        inner
+                            .diagnostics
+                            .push(dynamic_diagnostic(file, sub.line, sub.column));
+                    }
+                }
+            },
+            Some("CREATE" | "ALTER" | "DROP" | "SET" | "DO") => {
+                inner = process(&sub, dialect, file);
+            }
+            _ => {}
+        }
+        flag_guarded_tables(&piece.guard, &mut inner, file);
+        outcome.changes.extend(inner.changes);
+        outcome.diagnostics.extend(inner.diagnostics);
+    }
+}
+
+/// A T-SQL batch of `EXEC` statements and others: `EXEC('…')` and
+/// `EXEC sp_executesql N'…'` with a literal are replayed as that SQL.
+fn tsql_batch(
+    raw: &RawStatement<'_>,
+    dialect: Dialect,
+    file: &str,
+    outcome: &mut StatementOutcome,
+) {
+    let pieces = tsql_pieces_at(raw.text, true).unwrap_or_else(|| vec![(0, raw.text)]);
+    for (_, piece) in pieces {
+        let piece = piece.trim_start();
+        let offset = piece.as_ptr() as usize - raw.text.as_ptr() as usize;
+        let sub = sub_statement(raw, piece, offset);
+        let first = leading_words(piece, 1);
+        if first.first().is_some_and(|w| w.starts_with("EXEC")) {
+            match procedural::execute_literal(piece) {
+                Some((content_offset, sql)) => {
+                    replay_literal(&sub, content_offset, &sql, dialect, file, outcome)
+                }
+                None => {
+                    if mentions_table_change(piece) && piece.contains('\'') {
+                        outcome
+                            .diagnostics
+                            .push(dynamic_diagnostic(file, sub.line, sub.column));
+                    }
+                }
+            }
+        } else if !piece.is_empty() {
+            let inner = process(&sub, dialect, file);
+            outcome.changes.extend(inner.changes);
+            outcome.diagnostics.extend(inner.diagnostics);
+        }
+    }
+}
+
+/// Tables created where they may not always be: inside a block whose
+/// failure is swallowed, or under a condition other than their own absence.
+fn flag_guarded_tables(guard: &Guard, outcome: &mut StatementOutcome, file: &str) {
+    for (change, line) in &outcome.changes {
+        let Change::CreateTable(spec) = change else {
+            continue;
+        };
+        let name = spec.name.parts.join(".");
+        let why = match guard {
+            Guard::Always => continue,
+            Guard::Handler => {
+                "inside a block with an EXCEPTION handler, which swallows its failure".to_string()
+            }
+            Guard::Condition(condition) => {
+                if procedural::tests_absence_of(condition, spec.name.object()) {
+                    continue;
+                }
+                if condition.is_empty() {
+                    "inside a loop".to_string()
+                } else {
+                    let short: String = condition.split_whitespace().collect::<Vec<_>>().join(" ");
+                    let short: String = short.chars().take(80).collect();
+                    format!("only when `{short}`")
+                }
+            }
+        };
+        outcome.diagnostics.push(
+            Diagnostic::info(
+                "sql-conditional-table",
+                format!("table {name} is created {why}; it may not exist on every server"),
+            )
+            .at(file, *line, 1)
+            .with_help(
+                "check that it exists where the code expects it, or compare with --database-url",
+            ),
+        );
+    }
 }
 
 /// Dynamic SQL (`SET @s = 'ALTER TABLE …'; PREPARE …; EXECUTE …`, T-SQL
@@ -471,7 +710,10 @@ fn conditional_body(text: &str, dialect: Dialect) -> Option<(u32, u32, &str)> {
                 if start.is_none() {
                     if word == "BEGIN" {
                         saw_begin = true;
-                    } else if matches!(word.as_str(), "CREATE" | "ALTER" | "DROP") {
+                    } else if matches!(
+                        word.as_str(),
+                        "CREATE" | "ALTER" | "DROP" | "EXEC" | "EXECUTE"
+                    ) {
                         start = Some((
                             t.span.start.line as u32,
                             t.span.start.column as u32,
