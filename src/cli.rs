@@ -68,6 +68,11 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "URL", conflicts_with = "schema")]
     pub database_url: Option<String>,
 
+    /// Apply the migrations to a scratch database on this server (postgres://, mysql://, mariadb://),
+    /// read it back as --database-url does, drop it, and report where it differs from static replay.
+    #[arg(long, value_name = "URL", conflicts_with = "database_url")]
+    pub dev_url: Option<String>,
+
     /// With --database-url: only these schemas (PostgreSQL) or databases (MySQL); repeatable or comma-separated.
     #[arg(
         long,
@@ -121,7 +126,7 @@ pub struct AnalyzeArgs {
         value_name = "FILE",
         conflicts_with_all = [
             "write_plan", "services", "algorithm", "signals", "schema", "database_url",
-            "dialect", "schema_only",
+            "dev_url", "dialect", "schema_only",
         ]
     )]
     pub plan: Option<PathBuf>,

@@ -75,11 +75,15 @@ pub fn run(args: &AnalyzeArgs, printer: &Printer) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let (loaded, codebase) =
-        match ingest::load_monolith(&settings.request, settings.code_root.as_deref()) {
-            Ok(read) => read,
-            Err(error) => return report_load_error(&error, printer),
-        };
+    let read = match &args.dev_url {
+        Some(url) => load_with_dev_url(url, &settings, printer),
+        None => ingest::load_monolith(&settings.request, settings.code_root.as_deref())
+            .map_err(|error| report_load_error(&error, printer)),
+    };
+    let (loaded, codebase) = match read {
+        Ok(read) => read,
+        Err(status) => return status,
+    };
     let empty = Codebase::default();
     let proposal = settings.propose.then(|| {
         analysis::propose(
@@ -137,6 +141,35 @@ pub fn run(args: &AnalyzeArgs, printer: &Printer) -> ExitStatus {
     printer.result(&text);
     crate::memory::discard((loaded, codebase, proposal, agreement, text));
     ExitStatus::Success
+}
+
+/// `analyze --dev-url`: the schema from replaying the migrations on a
+/// scratch database of a real server, compared with static replay; then
+/// the code, read against that schema.
+fn load_with_dev_url(
+    url: &str,
+    settings: &Settings,
+    printer: &Printer,
+) -> Result<(LoadedSchema, Option<Codebase>), ExitStatus> {
+    let run = match ingest::dev_url::load(url, &settings.request) {
+        Ok(run) => run,
+        Err(ingest::dev_url::DevError::Load(error)) => {
+            return Err(report_load_error(&error, printer))
+        }
+        Err(error) => {
+            printer.error(&error.to_string(), Some(error.help()));
+            return Err(ExitStatus::Error);
+        }
+    };
+    printer.note(&run.summary);
+    let mut loaded = run.loaded;
+    let codebase = settings.code_root.as_deref().map(|root| {
+        let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+        let (code, diagnostics) = ingest::rust::read_codebase(&root, &loaded.schema);
+        loaded.diagnostics.extend(diagnostics);
+        code
+    });
+    Ok((loaded, codebase))
 }
 
 /// `analyze --plan`: the services as the reviewed plan places them, in any

@@ -1,6 +1,7 @@
 //! Everything that reads the monolith's schema: SQL files, migration
 //! folders, SSDT projects, diesel `schema.rs`, live databases.
 
+pub mod dev_url;
 pub mod diesel_schema;
 pub mod discover;
 pub mod live;
@@ -95,6 +96,37 @@ pub fn load_schema(request: &SchemaRequest) -> Result<LoadedSchema, LoadError> {
             skipped: Vec::new(),
         });
     }
+    let found = find_candidates(request)?;
+    let root = found.root();
+    load_sources(
+        found.candidates,
+        request.dialect,
+        root,
+        found.explicit,
+        &found.where_,
+    )
+}
+
+/// The candidate sources of a request, before one dialect is chosen.
+struct Candidates<'a> {
+    candidates: Vec<SchemaSource>,
+    explicit: bool,
+    request_root: &'a Path,
+    where_: String,
+}
+
+impl<'a> Candidates<'a> {
+    /// What printed paths are relative to.
+    fn root(&self) -> &'a Path {
+        if self.explicit {
+            Path::new("")
+        } else {
+            self.request_root
+        }
+    }
+}
+
+fn find_candidates(request: &SchemaRequest) -> Result<Candidates<'_>, LoadError> {
     let explicit = !request.schema_paths.is_empty();
     let mut candidates = Vec::new();
     if explicit {
@@ -145,12 +177,12 @@ pub fn load_schema(request: &SchemaRequest) -> Result<LoadedSchema, LoadError> {
     if candidates.is_empty() {
         return Err(LoadError::NothingFound(where_));
     }
-    let root = if explicit {
-        Path::new("")
-    } else {
-        request.root.as_path()
-    };
-    load_sources(candidates, request.dialect, root, explicit, &where_)
+    Ok(Candidates {
+        candidates,
+        explicit,
+        request_root: request.root.as_path(),
+        where_,
+    })
 }
 
 /// Loads the schema and, when `code_root` is given, reads the Rust code
@@ -237,16 +269,7 @@ fn load_sources(
         by_path.entry(file.path.as_path()).or_insert(file);
     }
     let text_of = |path: &PathBuf| by_path.get(path.as_path()).copied();
-    let dialect_of = |source: &SchemaSource| {
-        let mut votes = sql::dialect::DialectVotes::default();
-        votes.add_path_hint(&shown(&source.root, root));
-        for file in &source.files {
-            if let Some(text) = text_of(file).and_then(|f| f.text.as_deref()) {
-                votes.add_text(text);
-            }
-        }
-        votes.winner().0
-    };
+    let dialect_of = |source: &SchemaSource| source_dialect(source, root, &by_path);
     let (discovery, chosen) = if explicit {
         let everything = discover::Discovery {
             used: candidates,
@@ -304,6 +327,98 @@ fn load_sources(
         used,
         skipped,
     })
+}
+
+/// The dialect a source's files and path vote for.
+fn source_dialect(
+    source: &SchemaSource,
+    root: &Path,
+    by_path: &HashMap<&Path, &ReadFile>,
+) -> Dialect {
+    let mut votes = sql::dialect::DialectVotes::default();
+    votes.add_path_hint(&shown(&source.root, root));
+    for file in &source.files {
+        if let Some(text) = by_path.get(file.as_path()).and_then(|f| f.text.as_deref()) {
+            votes.add_text(text);
+        }
+    }
+    votes.winner().0
+}
+
+/// One SQL file static replay reads, in replay order.
+#[derive(Debug, Clone)]
+pub struct ReplayFile {
+    /// The path as reports print it (relative to the analyzed root).
+    pub shown: String,
+    pub text: String,
+}
+
+/// The SQL files static replay would read for a request, in the order it
+/// reads them, with the sources they come from.
+#[derive(Debug, Default)]
+pub struct ReplayPlan {
+    /// The dialect the files are read as.
+    pub dialect: Option<Dialect>,
+    pub files: Vec<ReplayFile>,
+    /// The sources used, described as in [`LoadedSchema::used`], each with
+    /// the dialect its files vote for (`None` for a diesel `schema.rs`).
+    pub used: Vec<(String, Option<Dialect>)>,
+    /// Sources set aside, with why.
+    pub skipped: Vec<String>,
+    /// Read problems (encoding, unreadable files).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Which SQL files static replay reads for `request`, and in what order:
+/// the same discovery and dialect choice as [`load_schema`], without the
+/// replay itself. A live `database_url` is ignored.
+pub fn replay_plan(request: &SchemaRequest) -> Result<ReplayPlan, LoadError> {
+    let found = find_candidates(request)?;
+    let root = found.root();
+    let files = read_all(&found.candidates, root);
+    let mut by_path: HashMap<&Path, &ReadFile> = HashMap::with_capacity(files.len());
+    for file in &files {
+        by_path.entry(file.path.as_path()).or_insert(file);
+    }
+    let dialect_of = |source: &SchemaSource| source_dialect(source, root, &by_path);
+    let (discovery, chosen) = if found.explicit {
+        let everything = discover::Discovery {
+            used: found.candidates.clone(),
+            skipped: Vec::new(),
+        };
+        (everything, request.dialect)
+    } else {
+        discover::choose(found.candidates.clone(), request.dialect, dialect_of)
+    };
+    let mut plan = ReplayPlan {
+        dialect: chosen,
+        ..ReplayPlan::default()
+    };
+    for source in &discovery.used {
+        let is_sql = source.kind != SourceKind::DieselSchema;
+        let dialect = is_sql.then(|| source_dialect(source, root, &by_path));
+        plan.used.push((describe_source(source, root), dialect));
+        for path in &source.files {
+            let Some(file) = by_path.get(path.as_path()) else {
+                continue;
+            };
+            plan.diagnostics.extend(file.diagnostics.iter().cloned());
+            if let (true, Some(text)) = (is_sql, &file.text) {
+                plan.files.push(ReplayFile {
+                    shown: file.shown.clone(),
+                    text: text.clone(),
+                });
+            }
+        }
+    }
+    for (source, why) in &discovery.skipped {
+        let dialect = (source.kind != SourceKind::DieselSchema)
+            .then(|| source_dialect(source, root, &by_path));
+        let written = dialect.map_or(String::new(), |d| format!(" [{d}]"));
+        plan.skipped
+            .push(format!("{}{written}: {why}", describe_source(source, root)));
+    }
+    Ok(plan)
 }
 
 fn describe_source(source: &SchemaSource, root: &Path) -> String {

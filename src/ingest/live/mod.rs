@@ -39,7 +39,7 @@ const ACCEPTED_SCHEMES: &str = "postgres://, postgresql://, mysql:// or mariadb:
 
 /// Which catalog dialect a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Engine {
+pub(crate) enum Engine {
     Postgres,
     Mysql,
 }
@@ -76,7 +76,7 @@ pub fn introspect(url: &str, options: &LiveOptions) -> anyhow::Result<LiveSchema
 
 /// Picks the engine from the URL scheme and returns the URL sqlx should see
 /// (sqlx only knows `mysql://`, so `mariadb://` is rewritten).
-fn engine_for(url: &str) -> anyhow::Result<(Engine, String)> {
+pub(crate) fn engine_for(url: &str) -> anyhow::Result<(Engine, String)> {
     let Some((scheme, rest)) = url.split_once("://") else {
         bail!(
             "`{}` is not a database URL: expected one starting with {ACCEPTED_SCHEMES}",
@@ -106,7 +106,7 @@ pub(crate) struct Target {
 }
 
 impl Target {
-    fn new(user_url: &str, driver_url: String) -> Self {
+    pub(crate) fn new(user_url: &str, driver_url: String) -> Self {
         let mut secrets = Vec::new();
         for candidate in [user_url, driver_url.as_str()] {
             if let Ok(parsed) = Url::parse(candidate) {
@@ -131,7 +131,7 @@ impl Target {
     }
 
     /// Removes anything secret from a message that came from the driver.
-    fn scrub(&self, message: &str) -> String {
+    pub(crate) fn scrub(&self, message: &str) -> String {
         let mut clean = message.replace(&self.url, &redact_url(&self.url));
         for secret in &self.secrets {
             clean = clean.replace(secret.as_str(), "***");

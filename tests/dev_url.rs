@@ -1,0 +1,386 @@
+//! `carve analyze --dev-url`: the migrations replayed on a scratch database
+//! of a real server agree with static replay, a failing migration is
+//! reported with its file, statement and the server's message, and no
+//! scratch database is ever left behind.
+//!
+//! Servers come from `CARVE_TEST_POSTGRES_URL` and `CARVE_TEST_MYSQL_URL`.
+//! Without a URL a test prints why it skipped; with `CI=true` a missing URL
+//! fails it.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use carve::ingest::dev_url::SCRATCH_PREFIX;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+const POSTGRES_ENV: &str = "CARVE_TEST_POSTGRES_URL";
+const MYSQL_ENV: &str = "CARVE_TEST_MYSQL_URL";
+
+/// The tests compare the scratch databases before and after a run, so runs
+/// on one server must not overlap.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Skips (prints and returns `None`) outside CI; fails inside it.
+fn server_url(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.trim().is_empty() => Some(v.trim().to_string()),
+        _ => {
+            if in_ci() {
+                panic!("CI=true but {var} not set");
+            }
+            println!("skipped: {var} not set");
+            None
+        }
+    }
+}
+
+fn repo(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+fn carve(args: &[&str]) -> Output {
+    assert_cmd::Command::cargo_bin("carve")
+        .expect("carve binary")
+        .args(args)
+        .output()
+        .expect("carve runs")
+}
+
+/// The scratch databases on the server, from its catalog.
+fn scratch_databases(url: &str) -> BTreeSet<String> {
+    use sqlx::{Connection, Row};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let pattern = format!("{SCRATCH_PREFIX}%");
+        if url.starts_with("postgres") {
+            let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
+            let rows = sqlx::query("SELECT datname FROM pg_database WHERE datname LIKE $1")
+                .bind(&pattern)
+                .fetch_all(&mut conn)
+                .await
+                .expect("list databases");
+            rows.iter().map(|r| r.get::<String, _>(0)).collect()
+        } else {
+            let url = url.replacen("mariadb://", "mysql://", 1);
+            let mut conn = sqlx::MySqlConnection::connect(&url)
+                .await
+                .expect("connect");
+            let rows = sqlx::query(
+                "SELECT CAST(schema_name AS CHAR) FROM information_schema.schemata WHERE schema_name LIKE ?",
+            )
+            .bind(&pattern)
+            .fetch_all(&mut conn)
+            .await
+            .expect("list databases");
+            rows.iter().map(|r| r.get::<String, _>(0)).collect()
+        }
+    })
+}
+
+type Shape = (
+    Vec<(String, bool)>,
+    Vec<String>,
+    BTreeSet<String>,
+    BTreeSet<String>,
+);
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Tables, columns and keys of a JSON report.
+fn shapes(report: &Value) -> BTreeMap<String, Shape> {
+    let tables = report
+        .pointer("/schema/tables")
+        .and_then(Value::as_array)
+        .expect("schema.tables");
+    tables
+        .iter()
+        .map(|t| {
+            let columns = t["columns"]
+                .as_array()
+                .map(|cs| {
+                    cs.iter()
+                        .map(|c| {
+                            (
+                                c["name"].as_str().unwrap_or("?").to_string(),
+                                c["nullable"].as_bool().unwrap_or(true),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let fks = t["foreign_keys"]
+                .as_array()
+                .map(|fks| {
+                    fks.iter()
+                        .filter(|fk| !fk["inferred"].as_bool().unwrap_or(false))
+                        .map(|fk| {
+                            format!(
+                                "({}) -> {}",
+                                strings(&fk["columns"]).join(","),
+                                fk["references"]["table"].as_str().unwrap_or("?")
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let uniques = t["unique_keys"]
+                .as_array()
+                .map(|us| {
+                    us.iter()
+                        .map(|u| strings(&u["columns"]).join(","))
+                        .collect()
+                })
+                .unwrap_or_default();
+            (
+                t["name"].as_str().unwrap_or("?").to_string(),
+                (columns, strings(&t["primary_key"]), fks, uniques),
+            )
+        })
+        .collect()
+}
+
+fn json(output: &Output, what: &str) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{what}: no JSON report ({e}); exit {:?}; stderr:\n{}",
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+/// Runs `--dev-url` and static replay on `path`; both must agree.
+fn check_agreement(url: &str, path: &Path) {
+    let path_text = path.to_str().expect("UTF-8 path");
+    let dev = carve(&[
+        "analyze",
+        path_text,
+        "--schema-only",
+        "--format",
+        "json",
+        "--dev-url",
+        url,
+    ]);
+    let stderr = String::from_utf8_lossy(&dev.stderr);
+    assert_eq!(dev.status.code(), Some(0), "{}: {stderr}", path.display());
+    let dev_report = json(&dev, "--dev-url");
+    let differs: Vec<&Value> = dev_report["diagnostics"]
+        .as_array()
+        .map(|ds| {
+            ds.iter()
+                .filter(|d| d["code"] == "dev-url-differs")
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        differs.is_empty(),
+        "{}: the server and static replay differ: {differs:#?}",
+        path.display()
+    );
+    let dialect = if url.starts_with("postgres") {
+        "postgres"
+    } else {
+        "mysql"
+    };
+    let stat = carve(&[
+        "analyze",
+        path_text,
+        "--schema-only",
+        "--format",
+        "json",
+        "--dialect",
+        dialect,
+    ]);
+    let stat_report = json(&stat, "static replay");
+    let (dev_shapes, stat_shapes) = (shapes(&dev_report), shapes(&stat_report));
+    assert_eq!(
+        dev_shapes,
+        stat_shapes,
+        "{}: tables, columns or keys differ",
+        path.display()
+    );
+    println!(
+        "{}: agree on {} tables ({})",
+        path.display(),
+        dev_shapes.len(),
+        stderr.trim()
+    );
+}
+
+/// Every migration fixture of a dialect, with the fixtures left out and why.
+fn check_fixtures(url: &str, fixtures: &[&str], excluded: &[(&str, &str)]) {
+    let _serial = serial();
+    let before = scratch_databases(url);
+    for fixture in fixtures {
+        check_agreement(url, &repo(fixture));
+    }
+    for (fixture, why) in excluded {
+        println!("excluded {fixture}: {why}");
+    }
+    let after = scratch_databases(url);
+    assert!(
+        after.difference(&before).next().is_none(),
+        "scratch databases left behind: {after:?}"
+    );
+    assert!(
+        after.is_empty(),
+        "scratch databases on the server: {after:?}"
+    );
+}
+
+#[test]
+fn postgres_dev_url_agrees_with_static_replay() {
+    let Some(url) = server_url(POSTGRES_ENV) else {
+        return;
+    };
+    check_fixtures(
+        &url,
+        &[
+            "fixtures/schemas/diesel-migrations",
+            "fixtures/schemas/sqlx-migrations",
+            "fixtures/schemas/golang-migrate",
+            "fixtures/schemas/mixed-discovery",
+            "fixtures/shop",
+        ],
+        &[
+            (
+                "postgres-handwritten",
+                "GRANTs to the role clinic_app, which this server does not have",
+            ),
+            (
+                "postgres-pgdump, rails-structure",
+                "dumps, not migration folders: psql meta-commands and COPY data",
+            ),
+            ("sqlx-reversible", "SQLite"),
+        ],
+    );
+}
+
+#[test]
+fn mysql_dev_url_agrees_with_static_replay() {
+    let Some(url) = server_url(MYSQL_ENV) else {
+        return;
+    };
+    check_fixtures(
+        &url,
+        &["fixtures/schemas/flyway", "fixtures/schemas/plain-numbered"],
+        &[
+            (
+                "mysql-handwritten",
+                "creates and uses its own databases (hrdb, hr_archive); --dev-url refuses that",
+            ),
+            (
+                "mysql-mysqldump",
+                "a dump that creates and uses its own database",
+            ),
+        ],
+    );
+}
+
+/// A migration folder whose second migration references a missing table.
+fn failing_fixture(dialect_suffix: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir_all(&migrations).expect("mkdir");
+    let (first, second) = if dialect_suffix == "postgres" {
+        (
+            "CREATE TABLE customers (id bigserial PRIMARY KEY, email text NOT NULL);\n",
+            "CREATE TABLE orders (id bigserial PRIMARY KEY);\nALTER TABLE orders ADD COLUMN customer_id bigint REFERENCES missing_accounts (id);\n",
+        )
+    } else {
+        (
+            "CREATE TABLE customers (id BIGINT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(200) NOT NULL) ENGINE=InnoDB;\n",
+            "CREATE TABLE orders (id BIGINT PRIMARY KEY) ENGINE=InnoDB;\nALTER TABLE orders ADD COLUMN customer_id BIGINT, ADD CONSTRAINT fk_orders_accounts FOREIGN KEY (customer_id) REFERENCES missing_accounts (id);\n",
+        )
+    };
+    std::fs::write(migrations.join("20240101000000_customers.sql"), first).expect("write");
+    std::fs::write(migrations.join("20240102000000_orders.sql"), second).expect("write");
+    dir
+}
+
+fn check_failure(url: &str, dialect: &str) {
+    let _serial = serial();
+    let dir = failing_fixture(dialect);
+    let before = scratch_databases(url);
+    let out = carve(&[
+        "analyze",
+        dir.path().to_str().expect("UTF-8"),
+        "--schema-only",
+        "--dev-url",
+        url,
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("20240102000000_orders.sql"), "{stderr}");
+    assert!(
+        stderr.contains("ALTER TABLE orders ADD COLUMN customer_id"),
+        "{stderr}"
+    );
+    // The server's own message.
+    let message = if dialect == "postgres" {
+        "relation \"missing_accounts\" does not exist"
+    } else {
+        "Foreign key constraint is incorrectly formed"
+    };
+    assert!(stderr.contains(message), "{stderr}");
+    let after = scratch_databases(url);
+    assert!(
+        after.difference(&before).next().is_none(),
+        "scratch database left behind: {after:?}"
+    );
+}
+
+#[test]
+fn postgres_failing_migration_names_file_statement_and_message() {
+    if let Some(url) = server_url(POSTGRES_ENV) {
+        check_failure(&url, "postgres");
+    }
+}
+
+#[test]
+fn mysql_failing_migration_names_file_statement_and_message() {
+    if let Some(url) = server_url(MYSQL_ENV) {
+        check_failure(&url, "mysql");
+    }
+}
+
+#[test]
+fn migrations_of_another_dialect_are_refused() {
+    let Some(url) = server_url(MYSQL_ENV) else {
+        return;
+    };
+    let out = carve(&[
+        "analyze",
+        repo("fixtures/schemas/golang-migrate")
+            .to_str()
+            .expect("UTF-8"),
+        "--schema-only",
+        "--dev-url",
+        &url,
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("postgres"), "{stderr}");
+}
