@@ -329,7 +329,7 @@ fn run_steps(environment: &Environment, case: &Case) {
             ("RELAY_ENABLED", "false".into()),
         ]
     };
-    let mut service = ServiceProcess::start(
+    let service = ServiceProcess::start(
         &binary,
         &work.join("service-step1.log"),
         &service_env(true, &format!("{run}-read-model")),
