@@ -32,7 +32,7 @@ mod e2e_support;
 use e2e_support::kafka;
 use e2e_support::{
     carve, debezium_libs, eventually, localize_connector, topics_of_strimzi_file, unique,
-    ConnectWorker, Postgres, ServiceProcess,
+    ConnectWorker, Postgres, ServiceProcess, TopicSpec,
 };
 use rdkafka::config::ClientConfig;
 use rdkafka::message::{Header, OwnedHeaders};
@@ -231,7 +231,7 @@ fn main() {
         &[("cdc_password", "unused")],
     );
     let topics = topics_of_strimzi_file(&out.join("topics/ledger.yaml"));
-    let names: Vec<String> = topics.iter().map(|t| t.0.clone()).collect();
+    let names: Vec<String> = topics.iter().map(|t| t.name.clone()).collect();
     kafka::delete_topics(&bootstrap, &names);
     kafka::create_topics(&bootstrap, &topics);
     let changelog = "ledger.accounts.changelog.v1";
@@ -367,7 +367,14 @@ fn relay_benchmark(
     let events = payloads.len();
 
     let alone_topic = format!("{run}-producer-alone");
-    kafka::create_topics(bootstrap, &[(alone_topic.clone(), 1, Vec::new())]);
+    kafka::create_topics(
+        bootstrap,
+        &[TopicSpec {
+            name: alone_topic.clone(),
+            partitions: 1,
+            config: Vec::new(),
+        }],
+    );
     // The relay's own producer settings.
     let producer: FutureProducer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)

@@ -52,6 +52,9 @@ impl Environment {
     }
 }
 
+/// Builds a monolith's schema and data in the named database.
+type LoadMonolith = Box<dyn Fn(&Postgres, &str)>;
+
 /// One monolith and the service carved out of it.
 struct Case {
     /// The service's name in the plan.
@@ -61,7 +64,7 @@ struct Case {
     /// Scaffolds into the given folder.
     scaffold: Box<dyn Fn(&Path)>,
     /// Builds the monolith's schema and data in the given database.
-    load_monolith: Box<dyn Fn(&Postgres, &str)>,
+    load_monolith: LoadMonolith,
     /// Inserts, updates and deletes in the monolith, after the snapshot.
     changes: &'static str,
     /// A write through the service's API in step 2: the path segment, the
@@ -276,7 +279,7 @@ fn run_steps(environment: &Environment, case: &Case) {
 
     // Step 0: the topics, from the Strimzi file scaffold wrote.
     let topics = topics_of_strimzi_file(&out.join(format!("topics/{}.yaml", case.service)));
-    let topic_names: Vec<String> = topics.iter().map(|t| t.0.clone()).collect();
+    let topic_names: Vec<String> = topics.iter().map(|t| t.name.clone()).collect();
     kafka::delete_topics(bootstrap, &topic_names);
     kafka::create_topics(bootstrap, &topics);
 

@@ -270,13 +270,14 @@ pub(crate) mod kafka {
             .expect("an admin client")
     }
 
-    /// Creates the topics (name, partitions, config); existing ones are kept.
-    pub(crate) fn create_topics(bootstrap: &str, topics: &[(String, i32, Vec<(String, String)>)]) {
+    /// Creates the topics; existing ones are kept.
+    pub(crate) fn create_topics(bootstrap: &str, topics: &[super::TopicSpec]) {
         let new: Vec<NewTopic<'_>> = topics
             .iter()
-            .map(|(name, partitions, config)| {
-                let mut topic = NewTopic::new(name, *partitions, TopicReplication::Fixed(1));
-                for (key, value) in config {
+            .map(|spec| {
+                let mut topic =
+                    NewTopic::new(&spec.name, spec.partitions, TopicReplication::Fixed(1));
+                for (key, value) in &spec.config {
                     topic = topic.set(key, value);
                 }
                 topic
@@ -441,9 +442,16 @@ pub(crate) mod kafka {
     }
 }
 
-/// The topics of a `topics/<svc>.yaml` file (Strimzi `KafkaTopic`
-/// documents): name, partitions and config.
-pub(crate) fn topics_of_strimzi_file(path: &Path) -> Vec<(String, i32, Vec<(String, String)>)> {
+/// A topic to create: its name, partition count and topic config.
+#[derive(Debug, Clone)]
+pub(crate) struct TopicSpec {
+    pub(crate) name: String,
+    pub(crate) partitions: i32,
+    pub(crate) config: Vec<(String, String)>,
+}
+
+/// The topics of a `topics/<svc>.yaml` file (Strimzi `KafkaTopic` documents).
+pub(crate) fn topics_of_strimzi_file(path: &Path) -> Vec<TopicSpec> {
     use serde::Deserialize;
     let text = std::fs::read_to_string(path).expect("the topics file");
     let mut topics = Vec::new();
@@ -469,7 +477,11 @@ pub(crate) fn topics_of_strimzi_file(path: &Path) -> Vec<(String, i32, Vec<(Stri
                 config.push((key.as_str().unwrap_or_default().to_string(), value));
             }
         }
-        topics.push((name, partitions, config));
+        topics.push(TopicSpec {
+            name,
+            partitions,
+            config,
+        });
     }
     topics
 }

@@ -208,11 +208,9 @@ pub fn process(raw: &RawStatement<'_>, dialect: Dialect, file: &str) -> Statemen
     let mut outcome = StatementOutcome::default();
     let first = leading_words(raw.text, 1);
     match (dialect, first.first().map(String::as_str)) {
-        (Dialect::Postgres, Some("DO")) => {
-            if procedural::do_body(raw.text).is_some() {
-                do_block(raw, dialect, file, &mut outcome);
-                return outcome;
-            }
+        (Dialect::Postgres, Some("DO")) if procedural::do_body(raw.text).is_some() => {
+            do_block(raw, dialect, file, &mut outcome);
+            return outcome;
         }
         (Dialect::Mssql, Some(word)) if word.starts_with("EXEC") => {
             tsql_batch(raw, dialect, file, &mut outcome);
