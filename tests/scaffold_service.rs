@@ -541,7 +541,7 @@ mod kafka {
     use rdkafka::client::DefaultClientContext;
     use rdkafka::config::ClientConfig;
     use rdkafka::consumer::{BaseConsumer, Consumer};
-    use rdkafka::message::{Headers, Message};
+    use rdkafka::message::Message;
     use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
     use rdkafka::{Offset, TopicPartitionList};
     use std::collections::BTreeMap;
@@ -658,16 +658,7 @@ mod kafka {
         while Instant::now() < deadline {
             match consumer.poll(Duration::from_millis(500)) {
                 Some(Ok(message)) => {
-                    let mut headers = BTreeMap::new();
-                    if let Some(all) = message.headers() {
-                        for header in all.iter() {
-                            let value = header
-                                .value
-                                .map(|v| String::from_utf8_lossy(v).into_owned())
-                                .unwrap_or_default();
-                            headers.insert(header.key.to_string(), value);
-                        }
-                    }
+                    let headers = crate::e2e_support::kafka::headers_of(&message);
                     return Some(Received {
                         key: String::from_utf8_lossy(message.key().unwrap_or_default())
                             .into_owned(),

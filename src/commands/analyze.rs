@@ -179,15 +179,7 @@ fn run_plan(plan_path: &Path, args: &AnalyzeArgs, printer: &Printer) -> ExitStat
     {
         Ok(planned) => planned,
         Err(failure) => {
-            match failure.problems.as_slice() {
-                [one] => printer.error(one, Some(failure.help)),
-                many => {
-                    for problem in many {
-                        printer.error(problem, None);
-                    }
-                    printer.note(failure.help);
-                }
-            }
+            failure.report(printer);
             return ExitStatus::Error;
         }
     };

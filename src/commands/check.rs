@@ -16,15 +16,7 @@ pub fn run(args: &CheckArgs, printer: &Printer) -> ExitStatus {
         match monolith::load_planned(&args.plan, args.path.as_deref()) {
             Ok(planned) => planned,
             Err(failure) => {
-                match failure.problems.as_slice() {
-                    [one] => printer.error(one, Some(failure.help)),
-                    many => {
-                        for problem in many {
-                            printer.error(problem, None);
-                        }
-                        printer.note(failure.help);
-                    }
-                }
+                failure.report(printer);
                 return ExitStatus::Error;
             }
         };

@@ -7,6 +7,7 @@ use crate::plan::load::{load_plan, LoadedPlan, PlanError};
 use crate::plan::model::Plan;
 use crate::plan::validate::{validate, PlanContext};
 use crate::plan::write::plan_dir;
+use crate::printer::Printer;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -113,6 +114,21 @@ pub(crate) struct PlannedFailure {
     /// One line per problem.
     pub problems: Vec<String>,
     pub help: &'static str,
+}
+
+impl PlannedFailure {
+    /// Prints the problems: one with its help, several followed by the help.
+    pub(crate) fn report(&self, printer: &Printer) {
+        match self.problems.as_slice() {
+            [one] => printer.error(one, Some(self.help)),
+            many => {
+                for problem in many {
+                    printer.error(problem, None);
+                }
+                printer.note(self.help);
+            }
+        }
+    }
 }
 
 /// Loads the plan at `plan_path` and the monolith it speaks of (PATH, else

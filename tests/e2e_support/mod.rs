@@ -364,6 +364,21 @@ pub(crate) mod kafka {
         None
     }
 
+    /// A message's headers as text, by name.
+    pub(crate) fn headers_of(message: &impl Message) -> BTreeMap<String, String> {
+        let mut headers = BTreeMap::new();
+        if let Some(all) = message.headers() {
+            for header in all.iter() {
+                let value = header
+                    .value
+                    .map(|v| String::from_utf8_lossy(v).into_owned())
+                    .unwrap_or_default();
+                headers.insert(header.key.to_string(), value);
+            }
+        }
+        headers
+    }
+
     fn reader(bootstrap: &str) -> BaseConsumer {
         ClientConfig::new()
             .set("bootstrap.servers", bootstrap)
@@ -414,16 +429,7 @@ pub(crate) mod kafka {
             }
             match consumer.poll(Duration::from_millis(200)) {
                 Some(Ok(message)) => {
-                    let mut headers = BTreeMap::new();
-                    if let Some(all) = message.headers() {
-                        for header in all.iter() {
-                            let value = header
-                                .value
-                                .map(|v| String::from_utf8_lossy(v).into_owned())
-                                .unwrap_or_default();
-                            headers.insert(header.key.to_string(), value);
-                        }
-                    }
+                    let headers = headers_of(&message);
                     records.push(Record {
                         partition: message.partition(),
                         offset: message.offset(),
