@@ -3,23 +3,12 @@
 
 mod common;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 fn analyze(args: &[&str]) -> String {
-    let output = Command::cargo_bin("carve")
-        .unwrap()
-        .env("NO_COLOR", "1")
-        .arg("analyze")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    let mut all = vec!["analyze"];
+    all.extend_from_slice(args);
+    common::carve_stdout(&common::fixtures_dir(), &all)
 }
 
 fn shop() -> String {

@@ -5,6 +5,7 @@ mod common;
 
 use assert_cmd::Command;
 use serde_json::Value;
+use std::ffi::OsStr;
 use std::path::Path;
 
 use common::{fixtures_dir, shop_copy};
@@ -18,20 +19,17 @@ fn carve() -> Command {
 /// `carve analyze ROOT --plan PLAN --format FORMAT`'s output; fails the
 /// test unless it succeeds.
 fn analyze_with_plan(root: &Path, plan: &Path, format: &str) -> String {
-    let output = carve()
-        .arg("analyze")
-        .arg(root)
-        .arg("--plan")
-        .arg(plan)
-        .args(["--format", format])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    common::carve_stdout(
+        root,
+        &[
+            OsStr::new("analyze"),
+            root.as_os_str(),
+            OsStr::new("--plan"),
+            plan.as_os_str(),
+            OsStr::new("--format"),
+            OsStr::new(format),
+        ],
+    )
 }
 
 fn service<'a>(report: &'a Value, name: &str) -> &'a Value {

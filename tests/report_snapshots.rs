@@ -3,22 +3,11 @@
 
 mod common;
 
-use assert_cmd::Command;
-
 fn analyze(format: &str) -> String {
-    let output = Command::cargo_bin("carve")
-        .unwrap()
-        .current_dir(common::fixtures_dir().join("shop"))
-        .env("NO_COLOR", "1")
-        .args(["analyze", ".", "--format", format])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    common::carve_stdout(
+        &common::fixtures_dir().join("shop"),
+        &["analyze", ".", "--format", format],
+    )
 }
 
 #[test]

@@ -230,36 +230,15 @@ impl Scratch {
             name: name.clone(),
         };
         let rt = runtime()?;
+        let create = [format!("CREATE DATABASE {}", quote(engine, &name))];
         rt.block_on(async {
-            let create = format!("CREATE DATABASE {}", quote(engine, &name));
-            match engine {
-                Engine::Postgres => {
-                    let options = sqlx::postgres::PgConnectOptions::from_str(&target.url)
-                        .map_err(|e| target.db_error("invalid URL", e))?;
-                    let mut conn = target
-                        .connect(sqlx::PgConnection::connect_with(&options))
-                        .await?;
-                    let done = conn
-                        .execute(sqlx::raw_sql(&create))
-                        .await
-                        .map_err(|e| target.db_error("could not create the scratch database", e));
-                    let _ = conn.close().await;
-                    done.map(|_| ())
-                }
-                Engine::Mysql => {
-                    let options = sqlx::mysql::MySqlConnectOptions::from_str(&target.url)
-                        .map_err(|e| target.db_error("invalid URL", e))?;
-                    let mut conn = target
-                        .connect(sqlx::MySqlConnection::connect_with(&options))
-                        .await?;
-                    let done = conn
-                        .execute(sqlx::raw_sql(&create))
-                        .await
-                        .map_err(|e| target.db_error("could not create the scratch database", e));
-                    let _ = conn.close().await;
-                    done.map(|_| ())
-                }
-            }
+            let mut conn = target.connect(on_server(engine, &target.url)).await?;
+            let done = conn
+                .run_first_accepted(&create)
+                .await
+                .map_err(|e| target.db_error("could not create the scratch database", e));
+            conn.close().await;
+            done
         })
         .map_err(|e: anyhow::Error| DevError::Server(format!("{} on {}", e, target.redacted)))?;
         *ACTIVE.lock().unwrap_or_else(|p| p.into_inner()) = Some(info.clone());
@@ -308,36 +287,69 @@ fn drop_database(info: &ScratchInfo) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let name = quote(info.engine, &info.name);
+    let plain = format!("DROP DATABASE IF EXISTS {name}");
+    let statements = match info.engine {
+        Engine::Postgres => vec![format!("{plain} WITH (FORCE)"), plain],
+        Engine::Mysql => vec![plain],
+    };
     rt.block_on(async {
-        match info.engine {
-            Engine::Postgres => {
-                let options = sqlx::postgres::PgConnectOptions::from_str(&info.admin_url)
-                    .map_err(|e| e.to_string())?;
-                let mut conn = sqlx::PgConnection::connect_with(&options)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let forced = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                let mut result = conn.execute(sqlx::raw_sql(&forced)).await.map(|_| ());
-                if result.is_err() {
-                    let plain = format!("DROP DATABASE IF EXISTS {name}");
-                    result = conn.execute(sqlx::raw_sql(&plain)).await.map(|_| ());
+        let mut conn = on_server(info.engine, &info.admin_url)
+            .await
+            .map_err(|e| e.to_string())?;
+        let result = conn.run_first_accepted(&statements).await;
+        conn.close().await;
+        result.map_err(|e| format!("could not drop scratch database {}: {e}", info.name))
+    })
+}
+
+/// A connection to the server's own database (the one `--dev-url` names),
+/// where the scratch database is created and dropped.
+enum ServerConnection {
+    Postgres(sqlx::PgConnection),
+    Mysql(sqlx::MySqlConnection),
+}
+
+async fn on_server(engine: Engine, url: &str) -> Result<ServerConnection, sqlx::Error> {
+    Ok(match engine {
+        Engine::Postgres => ServerConnection::Postgres(
+            sqlx::PgConnection::connect_with(&sqlx::postgres::PgConnectOptions::from_str(url)?)
+                .await?,
+        ),
+        Engine::Mysql => ServerConnection::Mysql(
+            sqlx::MySqlConnection::connect_with(&sqlx::mysql::MySqlConnectOptions::from_str(url)?)
+                .await?,
+        ),
+    })
+}
+
+impl ServerConnection {
+    /// Runs the statements in turn until the server accepts one; the last
+    /// refusal when none is accepted. (`DROP DATABASE … WITH (FORCE)` needs
+    /// PostgreSQL 13; the plain form is the fallback.)
+    async fn run_first_accepted(&mut self, statements: &[String]) -> Result<(), sqlx::Error> {
+        let mut last = Err(sqlx::Error::Protocol("no statement to run".into()));
+        for statement in statements {
+            last = match self {
+                ServerConnection::Postgres(conn) => {
+                    conn.execute(sqlx::raw_sql(statement)).await.map(drop)
                 }
-                let _ = conn.close().await;
-                result.map_err(|e| format!("could not drop scratch database {}: {e}", info.name))
-            }
-            Engine::Mysql => {
-                let options = sqlx::mysql::MySqlConnectOptions::from_str(&info.admin_url)
-                    .map_err(|e| e.to_string())?;
-                let mut conn = sqlx::MySqlConnection::connect_with(&options)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let drop = format!("DROP DATABASE IF EXISTS {name}");
-                let result = conn.execute(sqlx::raw_sql(&drop)).await.map(|_| ());
-                let _ = conn.close().await;
-                result.map_err(|e| format!("could not drop scratch database {}: {e}", info.name))
+                ServerConnection::Mysql(conn) => {
+                    conn.execute(sqlx::raw_sql(statement)).await.map(drop)
+                }
+            };
+            if last.is_ok() {
+                break;
             }
         }
-    })
+        last
+    }
+
+    async fn close(self) {
+        let _ = match self {
+            ServerConnection::Postgres(conn) => conn.close().await,
+            ServerConnection::Mysql(conn) => conn.close().await,
+        };
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -188,6 +188,20 @@ fn regex_escape(text: &str) -> String {
     out
 }
 
+/// Flattens a Debezium source's change events to the row
+/// (`ExtractNewRecordState`, deletes as `delete_mode` says), with tombstones
+/// on and truncates skipped; gives the transform chain, which the routes extend.
+fn flatten_rows(c: &mut Connector, delete_mode: &str) -> Vec<String> {
+    c.set("tombstones.on.delete", "true");
+    c.set("skipped.operations", "t");
+    c.set("transforms.unwrap.type", EXTRACT_NEW_RECORD_STATE);
+    c.set(
+        "transforms.unwrap.delete.tombstone.handling.mode",
+        delete_mode,
+    );
+    vec!["unwrap".to_string()]
+}
+
 /// One `RegexRouter` per entity, renaming `from(entity)` to `to(entity)`.
 fn add_routes(
     connector: &mut Connector,
@@ -282,18 +296,10 @@ pub fn cdc_source(spec: &ScaffoldSpec, service: &ServiceSpec) -> Option<Connecto
         Dialect::Mssql => c.set("binary.handling.mode", "base64"),
         Dialect::Sqlite => {}
     }
-    // A delete is its before-image with `"__deleted": "true"` and then a
-    // tombstone; truncates are not captured.
-    c.set("tombstones.on.delete", "true");
-    c.set("skipped.operations", "t");
     // Flatten Debezium's envelope to the row plus `__deleted`, so the
-    // service reads the row's columns directly.
-    let mut chain = vec!["unwrap".to_string()];
-    c.set("transforms.unwrap.type", EXTRACT_NEW_RECORD_STATE);
-    c.set(
-        "transforms.unwrap.delete.tombstone.handling.mode",
-        "rewrite-with-tombstone",
-    );
+    // service reads the row's columns directly: a delete is its
+    // before-image with `"__deleted": "true"` and then a tombstone.
+    let mut chain = flatten_rows(&mut c, "rewrite-with-tombstone");
     add_routes(
         &mut c,
         &mut chain,
@@ -429,15 +435,8 @@ pub fn entity_source(spec: &ScaffoldSpec, service: &ServiceSpec) -> Option<Conne
         },
     );
     c.set("binary.handling.mode", "bytes");
-    // A delete becomes a tombstone alone, which the sink turns into a DELETE.
-    c.set("tombstones.on.delete", "true");
-    c.set("skipped.operations", "t");
-    let mut chain = vec!["unwrap".to_string()];
-    c.set("transforms.unwrap.type", EXTRACT_NEW_RECORD_STATE);
-    c.set(
-        "transforms.unwrap.delete.tombstone.handling.mode",
-        "tombstone",
-    );
+    // A delete becomes a null value alone, which the sink turns into a DELETE.
+    let mut chain = flatten_rows(&mut c, "tombstone");
     add_routes(
         &mut c,
         &mut chain,

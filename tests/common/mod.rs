@@ -20,6 +20,24 @@ pub(crate) fn corpus_dir() -> Option<PathBuf> {
     None
 }
 
+/// `carve ARGS` run in `dir` without colours; its standard output. Fails
+/// the test, with carve's standard error, unless carve succeeds.
+pub(crate) fn carve_stdout<S: AsRef<std::ffi::OsStr>>(dir: &std::path::Path, args: &[S]) -> String {
+    let output = assert_cmd::Command::cargo_bin("carve")
+        .unwrap()
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "carve failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
 pub(crate) fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }

@@ -664,17 +664,7 @@ fn dynamic_sql_warning(raw: &RawStatement<'_>, file: &str) -> Option<Diagnostic>
         return None;
     }
     let upper = raw.text.to_ascii_uppercase();
-    let changes_tables = [
-        "ALTER TABLE",
-        "DROP TABLE",
-        "CREATE TABLE",
-        "RENAME TABLE",
-        "DROP FOREIGN KEY",
-        "DROP CONSTRAINT",
-    ]
-    .iter()
-    .any(|k| upper.contains(k));
-    if !changes_tables || !(upper.contains('\'') || upper.starts_with("DO")) {
+    if !mentions_table_change(raw.text) || !(upper.contains('\'') || upper.starts_with("DO")) {
         return None;
     }
     Some(
