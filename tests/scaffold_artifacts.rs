@@ -114,7 +114,12 @@ fn strimzi_topics_validate_against_the_kafkatopic_v1_schema() {
                 let policy = doc["spec"]["config"]["cleanup.policy"]
                     .as_str()
                     .expect("cleanup.policy");
-                if topic.contains(".changelog.") || topic.contains(".entity.") {
+                if topic.ends_with(".dlq") {
+                    // Dead letters: a changelog topic's name with `.dlq`.
+                    assert!(topic.contains(".changelog."), "{topic}");
+                    assert_eq!(policy, "delete", "{topic}");
+                    assert!(doc["spec"]["config"]["retention.ms"].is_string());
+                } else if topic.contains(".changelog.") || topic.contains(".entity.") {
                     assert_eq!(policy, "compact", "{topic}");
                 } else if topic.contains(".events.") {
                     assert_eq!(policy, "delete", "{topic}");
@@ -191,7 +196,8 @@ fn the_topic_script_is_valid_bash() {
         String::from_utf8_lossy(&output.stderr)
     );
     let calls = std::fs::read_to_string(&log).unwrap();
-    assert_eq!(calls.lines().count(), 16 * 3, "{calls}");
+    // Changelog, entity, events and dead-letter topics of 16 tables.
+    assert_eq!(calls.lines().count(), 16 * 4, "{calls}");
     for call in calls.lines() {
         assert!(
             call.starts_with("--bootstrap-server localhost:1 --create --if-not-exists --topic "),
@@ -237,7 +243,7 @@ fn asyncapi_documents_validate_against_the_3_0_0_schema() {
                 .expect("service");
             assert_eq!(
                 channels.len(),
-                owned.entities.len() * 3,
+                owned.entities.len() * 4,
                 "{variant} {service}"
             );
             for channel in channels.values() {
@@ -248,7 +254,7 @@ fn asyncapi_documents_validate_against_the_3_0_0_schema() {
                 let channel = operation["channel"]["$ref"].as_str().unwrap();
                 let id = channel.trim_start_matches("#/channels/");
                 let address = doc["channels"][id]["address"].as_str().unwrap();
-                let expected = if address.contains(".changelog.") {
+                let expected = if address.contains(".changelog.") && !address.ends_with(".dlq") {
                     "receive"
                 } else {
                     "send"

@@ -3,7 +3,8 @@
 //! own tests; one service then runs against PostgreSQL (its writes and their
 //! outbox rows commit together or not at all) and against a Kafka-protocol
 //! broker (the relay publishes the outbox, the change consumer applies the
-//! CDC connector's flattened change events, and stops at one it cannot apply).
+//! CDC connector's flattened change events, and dead-letters one it cannot
+//! apply).
 //!
 //! Servers come from `CARVE_TEST_POSTGRES_URL` and
 //! `CARVE_TEST_KAFKA_BOOTSTRAP`; without them those tests print why they
@@ -373,20 +374,6 @@ impl Service {
     fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
         http(self.port, method, path, body)
             .unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", self.log()))
-    }
-}
-
-impl Service {
-    /// Waits up to `wait` for the process to exit by itself.
-    fn wait_exit(&mut self, wait: Duration) -> Option<std::process::ExitStatus> {
-        let deadline = Instant::now() + wait;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        None
     }
 }
 
@@ -905,7 +892,7 @@ fn payments_service_applies_a_snapshot_of_many_batches_whole() {
 }
 
 #[test]
-fn payments_service_stops_at_a_change_it_cannot_apply_without_committing_it() {
+fn payments_service_dead_letters_a_change_it_cannot_apply_and_goes_on() {
     let Some(server) = server_env("CARVE_TEST_POSTGRES_URL") else {
         return;
     };
@@ -914,10 +901,11 @@ fn payments_service_stops_at_a_change_it_cannot_apply_without_committing_it() {
     };
     let run = unique("poison");
     let changelog_topic = format!("{run}.payments.changelog.v1");
-    kafka::create_topics(&bootstrap, &[&changelog_topic]);
+    let dead_letter_topic = format!("{changelog_topic}.dlq");
+    kafka::create_topics(&bootstrap, &[&changelog_topic, &dead_letter_topic]);
     let group = format!("{run}-read-model");
     let db = Database::create(&server, "poison");
-    let mut service = Service::start(
+    let service = Service::start(
         "payments",
         &[
             ("DATABASE_URL", db.url()),
@@ -942,29 +930,59 @@ fn payments_service_stops_at_a_change_it_cannot_apply_without_committing_it() {
             change(after, Some(flat_payment(after, "stripe", 2, false))),
         ],
     );
-    let status = service
-        .wait_exit(Duration::from_secs(60))
-        .unwrap_or_else(|| panic!("the service kept running:\n{}", service.log()));
+    // Every offset is committed: the bad message's once its dead letter is written.
+    let committed = eventually(Duration::from_secs(60), || {
+        kafka::committed_offset(&bootstrap, &group, &changelog_topic) == Some(3)
+    });
+    assert!(
+        committed,
+        "the offsets were not committed:\n{}",
+        service.log()
+    );
     let log = service.log();
-    assert!(
-        !status.success(),
-        "the service exited with {status}:\n{log}"
-    );
-    let named = format!("topic {changelog_topic} partition 0 offset 1: the value is not JSON");
-    assert!(
-        log.contains(&named),
-        "the log does not say `{named}`:\n{log}"
-    );
     db.with(async |conn| {
         assert_eq!(count(conn, PAYMENT_ROWS, before).await, 1, "{log}");
-        assert_eq!(count(conn, PAYMENT_ROWS, after).await, 0, "{log}");
+        assert_eq!(count(conn, PAYMENT_ROWS, after).await, 1, "{log}");
     });
-    // The change before it is committed, the bad one is not.
-    assert_eq!(
-        kafka::committed_offset(&bootstrap, &group, &changelog_topic),
-        Some(1),
-        "{log}"
+    let letter = kafka::first_message(&bootstrap, &dead_letter_topic, Duration::from_secs(30))
+        .unwrap_or_else(|| panic!("nothing on {dead_letter_topic}:\n{log}"));
+    assert_eq!(letter.key, json!({"id": "x"}).to_string());
+    let header = |name: &str| letter.headers.get(name).cloned().unwrap_or_default();
+    assert_eq!(header("carve.dlq.topic"), changelog_topic);
+    assert_eq!(header("carve.dlq.partition"), "0");
+    assert_eq!(header("carve.dlq.offset"), "1");
+    assert!(
+        header("carve.dlq.error").starts_with("the value is not JSON"),
+        "{:?}",
+        letter.headers
     );
+    assert_eq!(header("carve.dlq.stage"), "decode");
+    let (status, metrics) = http_text(service.port, "/metrics");
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("\ncarve_cdc_messages_dead_lettered_total 1\n"),
+        "{metrics}"
+    );
+}
+
+/// A GET answered with text (the metrics): the status and the body.
+fn http_text(port: u16, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, body.to_string())
 }
 
 fn uuid_like(text: &str) -> bool {

@@ -1,13 +1,14 @@
 //! `asyncapi/<svc>.yaml`: an AsyncAPI 3.0.0 document of a service's topics —
 //! the changelog topics it receives from the monolith's CDC source, the
-//! entity topics its entity source publishes and the event topics of its
-//! outbox — with each message's key and payload as JSON Schema, as its
-//! producer encodes it, and Kafka bindings matching `topics/<svc>.yaml`.
+//! entity topics its entity source publishes, the event topics of its
+//! outbox and the dead-letter topics its change consumer writes — with each
+//! message's key and payload as JSON Schema, as its producer encodes it, and
+//! Kafka bindings matching `topics/<svc>.yaml`.
 
 use super::event_schemas::{value_schema, wire_key_schema, Wire};
 use super::spec::{EntitySpec, GeneratedFile, ScaffoldSpec, ServiceSpec};
 use super::templates::Templates;
-use super::topics::{service_topics, TopicKind, TopicSpec};
+use super::topics::{dead_letter_topic, service_topics, TopicKind, TopicSpec};
 use super::ScaffoldError;
 use serde_json::{json, Map, Value};
 
@@ -82,8 +83,43 @@ fn wire_of(kind: TopicKind) -> Option<Wire> {
         TopicKind::Changelog => Some(Wire::Changelog),
         TopicKind::Entity => Some(Wire::Entity),
         TopicKind::Events => Some(Wire::Events),
-        TopicKind::SchemaHistory => None,
+        TopicKind::DeadLetter | TopicKind::SchemaHistory => None,
     }
+}
+
+/// The headers the change consumer adds to a dead letter (the original
+/// message's own headers come first), as a JSON Schema.
+fn dead_letter_headers() -> Value {
+    let text = |description: &str| json!({"type": "string", "description": description});
+    json!({
+        "type": "object",
+        "properties": {
+            "carve.dlq.topic": text("The topic the message was read from."),
+            "carve.dlq.partition": text("Its partition, as decimal text."),
+            "carve.dlq.offset": text("Its offset, as decimal text."),
+            "carve.dlq.error": text("Why the service did not apply it."),
+            "carve.dlq.stage": {
+                "type": "string",
+                "enum": ["decode", "apply"],
+                "description": "`decode`: not a change of the table; `apply`: the database refused it."
+            }
+        },
+        "required": ["carve.dlq.topic", "carve.dlq.partition", "carve.dlq.offset", "carve.dlq.error", "carve.dlq.stage"]
+    })
+}
+
+/// A dead letter's payload: the changelog message's value, byte for byte,
+/// which need not be JSON at all.
+fn dead_letter_payload(entity: &EntitySpec) -> Value {
+    json!({
+        "schemaFormat": "application/schema+json;version=draft-07",
+        "schema": {
+            "description": format!(
+                "The value of a message of `{}` as it was read; usually the changelog's JSON, but any bytes.",
+                entity.topics.changelog
+            )
+        },
+    })
 }
 
 /// What a message of `wire` is, in one sentence.
@@ -109,6 +145,7 @@ fn channel_id(entity: &EntitySpec, kind: TopicKind) -> String {
         TopicKind::Changelog => "changelog",
         TopicKind::Entity => "entity",
         TopicKind::Events => "events",
+        TopicKind::DeadLetter => "dead_letter",
         TopicKind::SchemaHistory => "schema_history",
     };
     format!("{}_{kind}", entity.ident)
@@ -120,28 +157,46 @@ fn data(spec: &ScaffoldSpec, service: &ServiceSpec) -> Value {
     let mut operations = Vec::new();
     let mut messages = Vec::new();
     for entity in &service.entities {
+        let dead_letters = dead_letter_topic(&entity.topics.changelog);
         for topic in topics.iter().filter(|t| {
             [
                 &entity.topics.changelog,
                 &entity.topics.entity,
                 &entity.topics.events,
+                &dead_letters,
             ]
             .contains(&&t.name)
         }) {
-            let Some(wire) = wire_of(topic.kind) else {
-                continue;
-            };
             let id = channel_id(entity, topic.kind);
             let message = id.clone();
-            messages.push(json!({
-                "id": message,
-                "name": quoted(&entity.type_name),
-                "title": quoted(&format!("{} row", entity.type_name)),
-                "summary": quoted(&message_summary(entity, wire)),
-                "payload": inline(&payload(spec, service, entity, wire), 8),
-                "key": inline(&wire_key_schema(spec, entity, wire), 12),
-                "binding_version": BINDING_VERSION,
-            }));
+            if let Some(wire) = wire_of(topic.kind) {
+                messages.push(json!({
+                    "id": message,
+                    "name": quoted(&entity.type_name),
+                    "title": quoted(&format!("{} row", entity.type_name)),
+                    "summary": quoted(&message_summary(entity, wire)),
+                    "payload": inline(&payload(spec, service, entity, wire), 8),
+                    "key": inline(&wire_key_schema(spec, entity, wire), 12),
+                    "headers": null,
+                    "binding_version": BINDING_VERSION,
+                }));
+            } else if topic.kind == TopicKind::DeadLetter {
+                messages.push(json!({
+                    "id": message,
+                    "name": quoted(&format!("{}DeadLetter", entity.type_name)),
+                    "title": quoted(&format!("{} change not applied", entity.type_name)),
+                    "summary": quoted(&format!(
+                        "A message of `{}` the service could not apply, with its original key, value and headers, and `carve.dlq.*` headers saying where it was and why.",
+                        entity.topics.changelog
+                    )),
+                    "payload": inline(&dead_letter_payload(entity), 8),
+                    "key": inline(&wire_key_schema(spec, entity, Wire::Changelog), 12),
+                    "headers": inline(&dead_letter_headers(), 8),
+                    "binding_version": BINDING_VERSION,
+                }));
+            } else {
+                continue;
+            }
             let action = if topic.kind == TopicKind::Changelog {
                 "receive"
             } else {

@@ -9,6 +9,7 @@ use super::connectors::{
 };
 use super::spec::{GeneratedFile, ScaffoldSpec, ServiceSpec, SinkFlavour};
 use super::templates::Templates;
+use super::topics::dead_letter_topic;
 use super::ScaffoldError;
 use crate::model::Dialect;
 use serde_json::{json, Value};
@@ -63,6 +64,7 @@ fn service_data(spec: &ScaffoldSpec, position: usize, service: &ServiceSpec) -> 
                 "changelog": e.topics.changelog,
                 "entity": e.topics.entity,
                 "events": e.topics.events,
+                "dead_letter": dead_letter_topic(&e.topics.changelog),
                 "aggregate_type": e.path_segment,
                 "without_primary_key": e.primary_key.is_empty(),
             })

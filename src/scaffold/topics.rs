@@ -12,6 +12,16 @@ use serde_json::json;
 /// How long domain events stay on their topic: seven days.
 pub const EVENTS_RETENTION_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 
+/// How long dead letters stay on their topic: 28 days, time for a person
+/// to look at them and replay the fixed ones.
+pub const DEAD_LETTER_RETENTION_MS: i64 = 28 * 24 * 60 * 60 * 1000;
+
+/// The dead-letter topic of a changelog topic, where the service's change
+/// consumer puts the messages it cannot apply: `<topic>.dlq`.
+pub fn dead_letter_topic(changelog: &str) -> String {
+    format!("{changelog}.dlq")
+}
+
 /// What a topic carries, which decides its cleanup policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -19,6 +29,8 @@ pub enum TopicKind {
     Changelog,
     Entity,
     Events,
+    /// Changelog messages the service could not apply.
+    DeadLetter,
     SchemaHistory,
 }
 
@@ -86,6 +98,14 @@ fn topic(spec: &ScaffoldSpec, name: &str, kind: TopicKind, description: String) 
                 ("retention.ms", EVENTS_RETENTION_MS.to_string()),
             ],
         ),
+        // Few messages, read by people in the order they failed.
+        TopicKind::DeadLetter => (
+            1,
+            vec![
+                ("cleanup.policy", "delete".to_string()),
+                ("retention.ms", DEAD_LETTER_RETENTION_MS.to_string()),
+            ],
+        ),
         // Debezium needs the whole history in order: one partition, kept forever.
         TopicKind::SchemaHistory => (
             1,
@@ -115,7 +135,8 @@ fn topic(spec: &ScaffoldSpec, name: &str, kind: TopicKind, description: String) 
     }
 }
 
-/// The topics of one service, in entity order, then its schema history.
+/// The topics of one service, in entity order (changelog, entity, events,
+/// dead letters), then its schema history.
 pub fn service_topics(spec: &ScaffoldSpec, service: &ServiceSpec) -> Vec<TopicSpec> {
     let mut topics = Vec::new();
     for entity in &service.entities {
@@ -144,6 +165,15 @@ pub fn service_topics(spec: &ScaffoldSpec, service: &ServiceSpec) -> Vec<TopicSp
             format!(
                 "domain events of {} from the {} service's outbox (plain JSON, keyed by the aggregate id, the event type in the `type` header)",
                 entity.type_name, service.name
+            ),
+        ));
+        topics.push(topic(
+            spec,
+            &dead_letter_topic(&entity.topics.changelog),
+            TopicKind::DeadLetter,
+            format!(
+                "changes of `{}` the {} service could not apply, as they were read, with `carve.dlq.*` headers saying where from and why",
+                entity.table, service.name
             ),
         ));
     }
@@ -205,5 +235,13 @@ mod tests {
         );
         assert_eq!(resource_name("Shop_Orders.v1"), "shop-orders.v1");
         assert_eq!(resource_name("_x_"), "x");
+    }
+
+    #[test]
+    fn dead_letters_go_next_to_their_changelog() {
+        assert_eq!(
+            dead_letter_topic("orders.orders.changelog.v1"),
+            "orders.orders.changelog.v1.dlq"
+        );
     }
 }

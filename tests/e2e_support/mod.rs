@@ -1024,3 +1024,342 @@ pub(crate) fn table_shape(
 
 /// `BTreeMap` of header name to value, for readable assertions.
 pub(crate) type Headers = BTreeMap<String, String>;
+
+// ---------------------------------------------------------------------------
+// Faults: a TCP proxy that can be cut, a broker of a test's own, signals
+// ---------------------------------------------------------------------------
+
+/// A TCP proxy on a local port in front of `upstream`, which a test can cut
+/// (live connections are closed, new ones closed as soon as accepted) and
+/// restore: an outage of the server behind it, without stopping the server.
+pub(crate) struct TcpProxy {
+    pub(crate) port: u16,
+    state: std::sync::Arc<ProxyState>,
+}
+
+struct ProxyState {
+    upstream: String,
+    open: std::sync::atomic::AtomicBool,
+    closed: std::sync::atomic::AtomicBool,
+    live: std::sync::Mutex<Vec<TcpStream>>,
+}
+
+impl TcpProxy {
+    /// Listens on a free port of 127.0.0.1 and forwards to `upstream` (`host:port`).
+    pub(crate) fn start(upstream: &str) -> TcpProxy {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a proxy port");
+        let port = listener.local_addr().expect("an address").port();
+        let state = std::sync::Arc::new(ProxyState {
+            upstream: upstream.to_string(),
+            open: AtomicBool::new(true),
+            closed: AtomicBool::new(false),
+            live: std::sync::Mutex::new(Vec::new()),
+        });
+        let shared = std::sync::Arc::clone(&state);
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if shared.closed.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(client) = client else { continue };
+                if !shared.open.load(Ordering::SeqCst) {
+                    let _ = client.shutdown(std::net::Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(&shared.upstream) else {
+                    let _ = client.shutdown(std::net::Shutdown::Both);
+                    continue;
+                };
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                {
+                    let mut live = shared.live.lock().unwrap_or_else(|e| e.into_inner());
+                    live.retain(|s| s.peer_addr().is_ok());
+                    for stream in [&client, &server] {
+                        if let Ok(copy) = stream.try_clone() {
+                            live.push(copy);
+                        }
+                    }
+                }
+                for (from, to) in [(&client, &server), (&server, &client)] {
+                    let (Ok(mut from), Ok(mut to)) = (from.try_clone(), to.try_clone()) else {
+                        continue;
+                    };
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = from.shutdown(std::net::Shutdown::Both);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        TcpProxy { port, state }
+    }
+
+    pub(crate) fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The outage: closes every live connection and every new one.
+    pub(crate) fn cut(&self) {
+        self.state
+            .open
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        let mut live = self.state.live.lock().unwrap_or_else(|e| e.into_inner());
+        for stream in live.drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// The end of the outage: new connections reach the server again.
+    pub(crate) fn restore(&self) {
+        self.state
+            .open
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Drop for TcpProxy {
+    fn drop(&mut self) {
+        self.state
+            .closed
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.cut();
+        // Wakes the accepting thread so that it sees `closed`.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+/// A `tansu` broker of the test's own, with in-memory storage, killed when
+/// dropped. `CARVE_TEST_TANSU` names the binary, else `tansu` on PATH.
+pub(crate) struct Broker {
+    child: Child,
+    /// Where the broker listens (clients should use the advertised address).
+    pub(crate) port: u16,
+}
+
+impl Broker {
+    pub(crate) fn tansu() -> Option<PathBuf> {
+        let binary = std::env::var("CARVE_TEST_TANSU")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| "tansu".into());
+        match Command::new(&binary).arg("--version").output() {
+            Ok(output) if output.status.success() => Some(PathBuf::from(binary)),
+            _ => skip(&format!(
+                "the `tansu` broker is not available (`{binary}`; set CARVE_TEST_TANSU or \
+                 `cargo install tansu --locked --features dynostore`)"
+            )),
+        }
+    }
+
+    /// Starts a broker listening on `port` of 127.0.0.1 that advertises
+    /// `advertised` (`host:port`, a proxy in front of it) to its clients.
+    pub(crate) fn start(binary: &Path, port: u16, advertised: &str, log: &Path) -> Broker {
+        let file = std::fs::File::create(log).expect("a log file");
+        let child = Command::new(binary)
+            .arg("broker")
+            .args(["--listener-url", &format!("tcp://127.0.0.1:{port}")])
+            .args(["--advertised-listener-url", &format!("tcp://{advertised}")])
+            .args(["--storage-engine", "memory://tansu/"])
+            .stdout(Stdio::from(file.try_clone().expect("a log file")))
+            .stderr(Stdio::from(file))
+            .spawn()
+            .expect("tansu starts");
+        let broker = Broker { child, port };
+        let up = eventually(Duration::from_secs(60), || {
+            TcpStream::connect(("127.0.0.1", port)).ok().map(drop)
+        });
+        assert!(up.is_some(), "the broker never listened on {port}");
+        broker
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl ServiceProcess {
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGTERM: the service's own way to stop.
+    pub(crate) fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits up to `wait` for the process to exit by itself.
+    pub(crate) fn wait_exit(&mut self, wait: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + wait;
+        loop {
+            if let Some(status) = self.exit_status() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `GET /metrics`: each sample by its name (labels are not used).
+    pub(crate) fn metrics(&self) -> Result<BTreeMap<String, f64>, String> {
+        let (status, body) = http_text(self.port, "GET", "/metrics")?;
+        if status != 200 {
+            return Err(format!("/metrics answered {status}: {body}"));
+        }
+        Ok(body
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| {
+                let (name, value) = line.split_once(' ')?;
+                Some((name.to_string(), value.trim().parse().ok()?))
+            })
+            .collect())
+    }
+
+    /// One metric's value; panics with the log when it cannot be read.
+    pub(crate) fn metric(&self, name: &str) -> u64 {
+        let metrics = self
+            .metrics()
+            .unwrap_or_else(|e| panic!("{e}\n{}", self.logs()));
+        let value = metrics
+            .get(name)
+            .unwrap_or_else(|| panic!("no metric {name} in {metrics:?}"));
+        *value as u64
+    }
+}
+
+/// One HTTP/1.1 exchange with a text answer: the status and the body.
+pub(crate) fn http_text(port: u16, method: &str, path: &str) -> Result<(u16, String), String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .map_err(|e| e.to_string())?;
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("not an HTTP response: {response}"))?;
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("no status in {head}"))?;
+    Ok((status, body.to_string()))
+}
+
+/// Producing and offsets, for tests that write changelog messages themselves.
+pub(crate) mod produce {
+    use rdkafka::config::ClientConfig;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::message::{Header, OwnedHeaders};
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    use rdkafka::{Offset, TopicPartitionList};
+    use std::time::Duration;
+
+    /// One message: key and value bytes (`None`: null) and headers.
+    #[derive(Debug, Clone, Default)]
+    pub(crate) struct Outgoing {
+        pub(crate) key: Option<Vec<u8>>,
+        pub(crate) value: Option<Vec<u8>>,
+        pub(crate) headers: Vec<(String, String)>,
+    }
+
+    impl Outgoing {
+        pub(crate) fn json(key: &serde_json::Value, value: Option<&serde_json::Value>) -> Outgoing {
+            Outgoing {
+                key: Some(key.to_string().into_bytes()),
+                value: value.map(|v| v.to_string().into_bytes()),
+                headers: Vec::new(),
+            }
+        }
+    }
+
+    /// Sends the messages in order to partition 0 of `topic` and waits
+    /// until the broker has acknowledged all of them. Each message is a
+    /// record batch of its own: tansu answers a fetch that starts inside a
+    /// batch with the batches after it, so a consumer resuming there would
+    /// miss the rest of that batch (Kafka sends the whole batch).
+    pub(crate) fn produce_all(bootstrap: &str, topic: &str, messages: &[Outgoing]) {
+        let producer: BaseProducer = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap)
+            .set("linger.ms", "0")
+            .set("batch.num.messages", "1")
+            .set("enable.idempotence", "false")
+            .set("max.in.flight.requests.per.connection", "1")
+            .create()
+            .expect("a producer");
+        for message in messages {
+            let mut headers = OwnedHeaders::new();
+            for (key, value) in &message.headers {
+                headers = headers.insert(Header {
+                    key: key.as_str(),
+                    value: Some(value.as_str()),
+                });
+            }
+            let mut record: BaseRecord<'_, [u8], [u8]> =
+                BaseRecord::to(topic).partition(0).headers(headers);
+            if let Some(key) = &message.key {
+                record = record.key(key.as_slice());
+            }
+            if let Some(value) = &message.value {
+                record = record.payload(value.as_slice());
+            }
+            loop {
+                match producer.send(record) {
+                    Ok(()) => break,
+                    Err((
+                        rdkafka::error::KafkaError::MessageProduction(
+                            rdkafka::types::RDKafkaErrorCode::QueueFull,
+                        ),
+                        returned,
+                    )) => {
+                        producer.poll(Duration::from_millis(50));
+                        record = returned;
+                    }
+                    Err((error, _)) => panic!("cannot produce to {topic}: {error}"),
+                }
+            }
+            producer.poll(Duration::ZERO);
+        }
+        producer
+            .flush(Duration::from_secs(120))
+            .expect("the broker acknowledges every message");
+    }
+
+    /// The offset `group` committed for partition 0 of `topic`, if any.
+    pub(crate) fn committed_offset(bootstrap: &str, group: &str, topic: &str) -> Option<i64> {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", bootstrap)
+            .set("group.id", group)
+            .set("enable.auto.commit", "false")
+            .create()
+            .expect("a consumer");
+        let mut partitions = TopicPartitionList::new();
+        partitions.add_partition(topic, 0);
+        let committed = consumer
+            .committed_offsets(partitions, Duration::from_secs(10))
+            .ok()?;
+        match committed.find_partition(topic, 0)?.offset() {
+            Offset::Offset(offset) => Some(offset),
+            _ => None,
+        }
+    }
+}

@@ -40,6 +40,7 @@ const SERVICE_TEMPLATES: &[(&str, &str)] = &[
     ("service/http.rs", "src/http.rs"),
     ("service/lib.rs", "src/lib.rs"),
     ("service/main.rs", "src/main.rs"),
+    ("service/metrics.rs", "src/metrics.rs"),
     ("service/outbox.rs", "src/outbox.rs"),
     ("service/relay.rs", "src/relay.rs"),
     ("service/shutdown.rs", "src/shutdown.rs"),
