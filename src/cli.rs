@@ -98,6 +98,11 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "K")]
     pub services: Option<usize>,
 
+    /// Set these tables aside: no service gets them (repeatable or comma-separated; `*` and `?`
+    /// match any run of characters and one). The migration tools' own tables are always set aside.
+    #[arg(long, value_name = "PATTERN", value_delimiter = ',')]
+    pub exclude: Vec<String>,
+
     /// Community detection algorithm.
     #[arg(long, value_enum, default_value_t = AlgorithmArg::Leiden)]
     pub algorithm: AlgorithmArg,
@@ -125,7 +130,7 @@ pub struct AnalyzeArgs {
         long,
         value_name = "FILE",
         conflicts_with_all = [
-            "write_plan", "services", "algorithm", "signals", "schema", "database_url",
+            "write_plan", "services", "algorithm", "signals", "schema", "database_url", "exclude",
             "dev_url", "dialect", "schema_only",
         ]
     )]

@@ -26,10 +26,34 @@ impl Dialect {
         }
     }
 
-    /// Whether table and column names compare case-insensitively once quoted
-    /// names are preserved (everything but PostgreSQL).
-    pub fn case_insensitive_names(self) -> bool {
+    /// Whether the server folds unquoted identifiers to lower case.
+    /// PostgreSQL does; SQL Server, MySQL and SQLite store a name as it was
+    /// written, quoted or not.
+    pub fn folds_unquoted_names(self) -> bool {
+        matches!(self, Dialect::Postgres)
+    }
+
+    /// Whether two table names (and schema or database names) that differ
+    /// only in case name the same table, by the server's default rules:
+    /// yes in SQL Server (its default collation) and SQLite; no in
+    /// PostgreSQL (once folded) and MySQL, whose table names are file names
+    /// on a Linux server (`lower_case_table_names=0`).
+    pub fn table_names_case_insensitive(self) -> bool {
+        matches!(self, Dialect::Mssql | Dialect::Sqlite)
+    }
+
+    /// Whether two column names (and index or constraint names) that differ
+    /// only in case name the same column: everywhere but PostgreSQL, where
+    /// names compare exactly once unquoted ones are folded.
+    pub fn column_names_case_insensitive(self) -> bool {
         !matches!(self, Dialect::Postgres)
+    }
+
+    /// Whether some names that differ only in case can name the same object
+    /// (columns at least): everywhere but PostgreSQL. For loose comparisons
+    /// of whole schemas; replay uses the two finer rules above.
+    pub fn case_insensitive_names(self) -> bool {
+        self.column_names_case_insensitive()
     }
 
     pub fn name(self) -> &'static str {
@@ -272,6 +296,43 @@ pub struct Proposal {
     /// Why each table and module was placed where it is.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub explanations: Vec<Explanation>,
+    /// Tables no service gets, each with the reason: they stay in the
+    /// monolith (or are the migration tools' own).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unplaced_tables: Vec<UnplacedTable>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnplacedTable {
+    pub table: String,
+    pub reason: UnplacedReason,
+    /// The tool, the pattern or what is missing, in words.
+    pub detail: String,
+}
+
+impl UnplacedReason {
+    /// The reason as the JSON report spells it.
+    pub fn label(self) -> &'static str {
+        match self {
+            UnplacedReason::Bookkeeping => "bookkeeping",
+            UnplacedReason::Excluded => "excluded",
+            UnplacedReason::Orphan => "orphan",
+            UnplacedReason::Monolith => "monolith",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnplacedReason {
+    /// A migration tool's history or lock table.
+    Bookkeeping,
+    /// Named by `monolith.exclude` (or `--exclude`).
+    Excluded,
+    /// No code touches it and no key links it.
+    Orphan,
+    /// Listed in a plan's `monolith.tables`.
+    Monolith,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -289,7 +350,8 @@ pub struct Service {
 pub struct SharedTable {
     pub table: String,
     pub owner: String,
-    /// `hub`: referenced or accessed from many services.
+    /// `hub`: referenced or accessed from many services; `tenant`: the
+    /// tenant or owner nearly every table points at.
     pub reason: String,
 }
 

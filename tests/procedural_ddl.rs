@@ -118,19 +118,19 @@ fn literal_execute_is_replayed() {
 fn tsql_exec_literals_in_if_blocks_are_replayed() {
     let text = "IF OBJECT_ID(N'dbo.Parcel', N'U') IS NULL\nBEGIN\n    EXEC('CREATE TABLE dbo.Parcel (ParcelID int NOT NULL PRIMARY KEY, Label nvarchar(20) DEFAULT (''none''))')\nEND\nGO\nIF @@VERSION LIKE '%Azure%'\n    EXEC sp_executesql N'CREATE TABLE dbo.CloudOnly (id int)'\nGO\nEXEC('ALTER TABLE dbo.Parcel ADD Weight int NULL')\nGO\n";
     let ingested = ingest_text("deploy.sql", text, Some(Dialect::Mssql));
-    let parcel = ingested.schema.table("parcel").expect("parcel");
+    let parcel = ingested.schema.table("Parcel").expect("Parcel");
     assert_eq!(
         parcel
             .columns
             .iter()
             .map(|c| c.name.as_str())
             .collect::<Vec<_>>(),
-        ["parcelid", "label", "weight"]
+        ["ParcelID", "Label", "Weight"]
     );
-    assert_eq!(table_line(&ingested, "parcel"), Some(3));
-    assert!(ingested.schema.table("cloudonly").is_some());
+    assert_eq!(table_line(&ingested, "Parcel"), Some(3));
+    assert!(ingested.schema.table("CloudOnly").is_some());
     let conditional = codes(&ingested, "sql-conditional-table");
     assert_eq!(conditional.len(), 1, "{conditional:#?}");
-    assert!(conditional[0].1.contains("cloudonly"));
+    assert!(conditional[0].1.contains("CloudOnly"));
     assert!(codes(&ingested, "sql-dynamic").is_empty());
 }

@@ -294,6 +294,7 @@ mod tests {
             edges,
             degree: vec![0; tables.units.len()],
             direct: vec![],
+            tenants: vec![false; tables.units.len()],
         };
         let mut labels = vec![0; tables.units.len()];
         assert!(split_by_families(

@@ -12,6 +12,7 @@
 use super::hubs::specificity;
 use super::signals::Signal;
 use super::tables::Tables;
+use super::tenants;
 use super::words::{bare, compact, key, schema_of};
 use crate::model::{AccessMode, AccessVia, Codebase, ForeignKey, Schema};
 use rayon::prelude::*;
@@ -77,6 +78,9 @@ pub(crate) struct SignalGraph {
     pub(crate) degree: Vec<usize>,
     /// Those links, `a < b`, sorted.
     pub(crate) direct: Vec<(usize, usize)>,
+    /// The tenant units ([`tenants`]): their key and code links are left
+    /// out.
+    pub(crate) tenants: Vec<bool>,
 }
 
 /// Accumulates edge weights between units. Every contribution is kept in
@@ -291,6 +295,7 @@ fn damp_groups(groups: &mut [BTreeMap<usize, f64>]) {
 pub(crate) struct SchemaLinks<'t, 'a> {
     keys: Builder<'t, 'a>,
     names: Builder<'t, 'a>,
+    tenants: Vec<bool>,
 }
 
 /// The links the code gives: tables accessed by one module, written
@@ -305,34 +310,53 @@ pub(crate) fn schema_links<'t, 'a>(
     signals: &BTreeSet<Signal>,
     infer: impl FnOnce() -> Vec<(String, ForeignKey)> + Send,
 ) -> (Vec<(String, ForeignKey)>, SchemaLinks<'t, 'a>) {
-    let ((inferred, keys), names) = rayon::join(
+    let ((inferred, keys, tenants), names) = rayon::join(
         || {
             let inferred = infer();
-            let keys = key_links(tables, &inferred, signals);
-            (inferred, keys)
+            let tenants = tenants::detect(tables, &inferred);
+            let keys = key_links(tables, &inferred, signals, &tenants);
+            (inferred, keys, tenants)
         },
         || name_links(tables, schema, signals),
     );
-    (inferred, SchemaLinks { keys, names })
+    (
+        inferred,
+        SchemaLinks {
+            keys,
+            names,
+            tenants,
+        },
+    )
 }
 
-/// Declared and inferred foreign keys, and the structure they give.
+/// Declared and inferred foreign keys, and the structure they give; keys
+/// to a tenant table say nothing about a table's domain and are left out.
 fn key_links<'t, 'a>(
     tables: &'t Tables<'a>,
     inferred: &[(String, ForeignKey)],
     signals: &BTreeSet<Signal>,
+    tenants: &[bool],
 ) -> Builder<'t, 'a> {
     let mut keys = Builder::new(tables);
     let mut directed = BTreeMap::new();
+    let to_tenant = |fk: &ForeignKey| {
+        tables
+            .find(&fk.references.table)
+            .is_some_and(|t| tenants[tables.unit_of[t]])
+    };
     if signals.contains(&Signal::ForeignKeys) {
         let declared = tables
             .tables
             .iter()
-            .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t.name.as_str(), fk)));
+            .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t.name.as_str(), fk)))
+            .filter(|(_, fk)| !to_tenant(fk));
         keys.collect_keys(declared, FOREIGN_KEY, FOREIGN_KEY_MORE, &mut directed);
     }
     if signals.contains(&Signal::InferredForeignKeys) {
-        let found = inferred.iter().map(|(t, fk)| (t.as_str(), fk));
+        let found = inferred
+            .iter()
+            .map(|(t, fk)| (t.as_str(), fk))
+            .filter(|(_, fk)| !to_tenant(fk));
         keys.collect_keys(found, INFERRED_KEY, INFERRED_KEY_MORE, &mut directed);
     }
     keys.add_structure(&directed);
@@ -386,11 +410,22 @@ pub(crate) fn code_links<'t, 'a>(
 }
 
 /// The signal graph: the schema's keys, the code's links and the names'
-/// links, added in that order.
+/// links, added in that order. The code's links through a tenant table
+/// are left out: every module reads it to check whose rows it serves.
 pub(crate) fn combine(schema: SchemaLinks, code: CodeLinks) -> SignalGraph {
-    let SchemaLinks { mut keys, names } = schema;
+    let SchemaLinks {
+        mut keys,
+        names,
+        tenants,
+    } = schema;
     let units = keys.tables.units.len();
-    keys.append(code.0);
+    let mut code = code.0;
+    if tenants.contains(&true) {
+        code.contributions
+            .retain(|&(a, b, _)| !tenants[a] && !tenants[b]);
+        code.direct.retain(|&(a, b)| !tenants[a] && !tenants[b]);
+    }
+    keys.append(code);
     keys.append(names);
     let (edges, direct) = keys.finish();
     let mut degree = vec![0; units];
@@ -403,6 +438,7 @@ pub(crate) fn combine(schema: SchemaLinks, code: CodeLinks) -> SignalGraph {
         edges,
         degree,
         direct,
+        tenants,
     }
 }
 

@@ -116,6 +116,7 @@ mod tests {
             direct: edges.iter().map(|&(a, b, _)| (a, b)).collect(),
             edges,
             degree,
+            tenants: vec![false; 15],
         };
         let hubs = detect(&graph);
         assert!(hubs[0]);

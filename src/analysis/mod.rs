@@ -36,7 +36,9 @@ mod ownership;
 mod partition;
 mod signals;
 mod tables;
+mod tenants;
 mod truth;
+mod unplaced;
 mod words;
 
 pub use agreement::{
@@ -47,12 +49,15 @@ pub use data_layer::{reach as data_layer_reach, DataLayerReach};
 pub use infer::inferred_foreign_keys;
 pub use signals::{ParseSignalError, Signal};
 pub use truth::{read_truth, Truth, TruthError};
+pub use unplaced::{bookkeeping_tool, excluded_by};
 
 use crate::model::{
     AccessMode, AccessVia, Codebase, Explanation, Proposal, Schema, Service, SharedTable,
+    UnplacedReason, UnplacedTable,
 };
 use order::Evidence;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What to weigh and how to cut.
@@ -64,6 +69,9 @@ pub struct AnalysisOptions {
     /// 0 counts as 1, more than the number of tables as that number.
     pub services: Option<usize>,
     pub algorithm: Algorithm,
+    /// Table names or patterns (`*`, `?`) no service gets
+    /// (`monolith.exclude`, `--exclude`).
+    pub exclude: Vec<String>,
 }
 
 impl Default for AnalysisOptions {
@@ -72,6 +80,7 @@ impl Default for AnalysisOptions {
             signals: Signal::all(),
             services: None,
             algorithm: Algorithm::Leiden,
+            exclude: Vec::new(),
         }
     }
 }
@@ -126,10 +135,83 @@ pub fn placement_metrics(
 }
 
 /// Proposes services for a schema and (possibly empty) codebase.
+///
+/// The migration tools' tables and the excluded ones are set aside first.
+/// Tables that end up in a service of their own although nothing links or
+/// touches them (orphans) are set aside too, and the rest is proposed
+/// again without them, so they do not shape anything.
 pub fn propose(schema: &Schema, code: &Codebase, options: &AnalysisOptions) -> Proposal {
+    let mut unplaced = unplaced::set_aside(schema, &options.exclude);
+    let removed: BTreeSet<String> = unplaced.iter().map(|u| u.table.clone()).collect();
+    let kept = if removed.is_empty() {
+        Cow::Borrowed(schema)
+    } else {
+        Cow::Owned(unplaced::without(schema, &removed))
+    };
+    let (mut proposal, orphans) = propose_placed(&kept, code, options);
+    if !orphans.is_empty() {
+        let rest = unplaced::without(&kept, &orphans);
+        proposal = propose_placed(&rest, code, options).0;
+        unplaced.extend(orphans.into_iter().map(|table| UnplacedTable {
+            table,
+            reason: UnplacedReason::Orphan,
+            detail: "no code touches it and no key links it; it stays in the monolith".into(),
+        }));
+        unplaced.sort_by(|a, b| a.table.cmp(&b.table));
+    }
+    proposal.unplaced_tables = unplaced;
+    proposal
+}
+
+/// The orphans: units without any link in the signal graph, without any
+/// key to or from them (whichever signals are on) and no module's access,
+/// which the fallback placing unlinked tables by schema or name could not
+/// attach to a service, whatever the number of services asked for.
+fn orphan_tables(
+    tables: &tables::Tables,
+    code: &Codebase,
+    inferred: &[(String, crate::model::ForeignKey)],
+    part: &partition::Partition,
+) -> BTreeSet<String> {
+    let mut linked = vec![false; tables.units.len()];
+    let keys = tables
+        .tables
+        .iter()
+        .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t.name.as_str(), fk)))
+        .chain(inferred.iter().map(|(t, fk)| (t.as_str(), fk)));
+    for (from, fk) in keys {
+        if let (Some(a), Some(b)) = (tables.find(from), tables.find(&fk.references.table)) {
+            linked[tables.unit_of[a]] = true;
+            linked[tables.unit_of[b]] = true;
+        }
+    }
+    let accessed = code
+        .modules
+        .iter()
+        .flat_map(|m| &m.accesses)
+        .filter_map(|a| tables.find(&a.table));
+    for t in accessed {
+        linked[tables.unit_of[t]] = true;
+    }
+    (0..tables.len())
+        .filter(|&t| {
+            let unit = tables.unit_of[t];
+            !linked[unit] && part.unattached[unit]
+        })
+        .map(|t| tables.name(t).to_string())
+        .collect()
+}
+
+/// The proposal for the tables left after setting tables aside, and the
+/// orphans among them.
+fn propose_placed(
+    schema: &Schema,
+    code: &Codebase,
+    options: &AnalysisOptions,
+) -> (Proposal, BTreeSet<String>) {
     let tables = tables::Tables::new(schema);
     if tables.len() == 0 {
-        return Proposal::default();
+        return (Proposal::default(), BTreeSet::new());
     }
     let signals = &options.signals;
     // The schema's links (after the inferred keys) and the code's are
@@ -166,6 +248,10 @@ pub fn propose(schema: &Schema, code: &Codebase, options: &AnalysisOptions) -> P
         &writes,
         &families,
     );
+    let orphans = orphan_tables(&tables, code, &inferred, &part);
+    if !orphans.is_empty() {
+        return (Proposal::default(), orphans);
+    }
 
     // Centrality: weighted degree inside the service.
     let mut inner_strength = vec![0.0; tables.units.len()];
@@ -325,23 +411,34 @@ pub fn propose(schema: &Schema, code: &Codebase, options: &AnalysisOptions) -> P
         .collect();
 
     let mut shared_tables: Vec<SharedTable> = (0..tables.len())
-        .filter(|&t| part.hubs[tables.unit_of[t]])
-        .map(|t| SharedTable {
-            table: tables.name(t).to_string(),
-            owner: names[table_service[t]].clone(),
-            reason: "hub".to_string(),
+        .filter_map(|t| {
+            let unit = tables.unit_of[t];
+            let reason = if graph.tenants[unit] {
+                "tenant"
+            } else if part.hubs[unit] {
+                "hub"
+            } else {
+                return None;
+            };
+            Some(SharedTable {
+                table: tables.name(t).to_string(),
+                owner: names[table_service[t]].clone(),
+                reason: reason.to_string(),
+            })
         })
         .collect();
     shared_tables.sort_by(|a, b| a.table.cmp(&b.table));
 
-    Proposal {
+    let proposal = Proposal {
         services,
         shared_tables,
         order,
         cycles,
         metrics,
         explanations,
-    }
+        unplaced_tables: Vec::new(),
+    };
+    (proposal, BTreeSet::new())
 }
 
 /// The evidence for every table's and every module's placement, tables

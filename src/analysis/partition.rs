@@ -39,6 +39,17 @@ pub(crate) struct Partition {
     pub(crate) hubs: Vec<bool>,
     /// Units without any edge in the signal graph.
     pub(crate) isolated: Vec<bool>,
+    /// Isolated units the fallback finds no place for by schema or name:
+    /// they form groups of their own.
+    pub(crate) unattached: Vec<bool>,
+}
+
+/// Where the fallback puts a unit without links: with the community
+/// holding most tables of its schema, or with the unit whose name its own
+/// extends (or that extends its own). Neither depends on the clustering.
+enum Anchor<'a> {
+    Schema(&'a str),
+    Unit(usize),
 }
 
 struct Context<'a, 't> {
@@ -92,11 +103,18 @@ pub(crate) fn partition(
         Some(k) => context.exactly(k.clamp(1, graph.units.max(1))),
     };
     let count = renumber(&mut of_unit);
+    let unattached = context
+        .anchors()
+        .iter()
+        .zip(&context.isolated)
+        .map(|(anchor, &isolated)| isolated && anchor.is_none())
+        .collect();
     Partition {
         of_unit,
         count,
         hubs: context.hubs,
         isolated: context.isolated,
+        unattached,
     }
 }
 
@@ -170,7 +188,6 @@ impl Context<'_, '_> {
     fn attach_isolated(&self, labels: &mut [usize]) {
         let units = labels.len();
         let mut schema_count: BTreeMap<&str, BTreeMap<usize, usize>> = BTreeMap::new();
-        let mut by_key: BTreeMap<String, usize> = BTreeMap::new();
         for u in (0..units).filter(|&u| !self.isolated[u]) {
             if let Some(s) = unit_schema(self.tables, self.schema, u) {
                 *schema_count
@@ -179,22 +196,56 @@ impl Context<'_, '_> {
                     .entry(labels[u])
                     .or_insert(0) += 1;
             }
-            by_key
-                .entry(key(bare(self.tables.name(self.tables.unit_head(u)))))
-                .or_insert(u);
         }
+        let anchors = self.anchors();
         let mut next = count(labels);
         let mut new_groups: BTreeMap<Option<&str>, usize> = BTreeMap::new();
         for u in (0..units).filter(|&u| self.isolated[u]) {
             let schema = unit_schema(self.tables, self.schema, u);
-            let by_schema = schema.and_then(|s| schema_count.get(s)).and_then(|counts| {
-                counts
-                    .iter()
-                    .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
-                    .map(|(&c, _)| c)
+            let placed = match anchors[u] {
+                Some(Anchor::Schema(s)) => schema_count.get(s).and_then(|counts| {
+                    counts
+                        .iter()
+                        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                        .map(|(&c, _)| c)
+                }),
+                Some(Anchor::Unit(v)) => Some(labels[v]),
+                None => None,
+            };
+            labels[u] = placed.unwrap_or_else(|| {
+                *new_groups.entry(schema).or_insert_with(|| {
+                    next += 1;
+                    next - 1
+                })
             });
-            let name = bare(self.tables.name(self.tables.unit_head(u)));
-            let placed = by_schema.or_else(|| {
+        }
+    }
+
+    /// The fallback's anchor of each isolated unit (`None` for linked units
+    /// and for isolated ones nothing anchors).
+    fn anchors(&self) -> Vec<Option<Anchor<'_>>> {
+        let units = self.isolated.len();
+        let mut schemas: BTreeSet<&str> = BTreeSet::new();
+        let mut by_key: BTreeMap<String, usize> = BTreeMap::new();
+        for u in (0..units).filter(|&u| !self.isolated[u]) {
+            if let Some(s) = unit_schema(self.tables, self.schema, u) {
+                schemas.insert(s);
+            }
+            by_key
+                .entry(key(bare(self.tables.name(self.tables.unit_head(u)))))
+                .or_insert(u);
+        }
+        (0..units)
+            .map(|u| {
+                if !self.isolated[u] {
+                    return None;
+                }
+                if let Some(s) = unit_schema(self.tables, self.schema, u) {
+                    if let Some(&s) = schemas.get(s) {
+                        return Some(Anchor::Schema(s));
+                    }
+                }
+                let name = bare(self.tables.name(self.tables.unit_head(u)));
                 let own = compact(name);
                 let own_key = key(name);
                 by_key
@@ -203,15 +254,9 @@ impl Context<'_, '_> {
                         k.len() >= 4 && (own.starts_with(k.as_str()) || k.starts_with(&own_key))
                     })
                     .max_by(|a, b| a.0.len().cmp(&b.0.len()).then(b.0.cmp(a.0)))
-                    .map(|(_, &v)| labels[v])
-            });
-            labels[u] = placed.unwrap_or_else(|| {
-                *new_groups.entry(schema).or_insert_with(|| {
-                    next += 1;
-                    next - 1
-                })
-            });
-        }
+                    .map(|(_, &v)| Anchor::Unit(v))
+            })
+            .collect()
     }
 
     /// Folds services too small to stand alone into the service they are

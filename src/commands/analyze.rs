@@ -56,6 +56,7 @@ fn settings(args: &AnalyzeArgs) -> Result<Settings, String> {
                 AlgorithmArg::Leiden => Algorithm::Leiden,
                 AlgorithmArg::Louvain => Algorithm::Louvain,
             },
+            exclude: args.exclude.clone(),
         },
         truth: args.truth.clone(),
         write_plan: args.write_plan.clone(),
@@ -108,6 +109,7 @@ pub fn run(args: &AnalyzeArgs, printer: &Printer) -> ExitStatus {
             &loaded,
             &settings.request,
             code,
+            &settings.options.exclude,
         ) {
             printer.error(
                 &message,
@@ -267,6 +269,7 @@ fn write_plan(
     loaded: &LoadedSchema,
     request: &SchemaRequest,
     code: &Codebase,
+    exclude: &[String],
 ) -> Result<(), String> {
     if path.exists() && !force {
         return Err(format!("{} already exists", path.display()));
@@ -288,6 +291,7 @@ fn write_plan(
             .collect(),
         dialect: loaded.schema.dialect,
         modules: staying_modules(proposal, code),
+        exclude: exclude.to_vec(),
     };
     let text = render_plan(proposal, &info);
     let plan = parse_plan(&text, &path.display().to_string())

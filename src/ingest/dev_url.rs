@@ -558,8 +558,19 @@ async fn apply_mysql(
         .connect(sqlx::MySqlConnection::connect_with(&options))
         .await
         .map_err(|e| DevError::Server(format!("{e:#}")))?;
-    let mut result = Ok(());
+    // Tables may reference tables a later statement creates: MySQL parses
+    // and ignores inline `REFERENCES`, MariaDB creates those keys and
+    // refuses a missing target (errno 150) unless key checks are off, the
+    // way dumps restore. Only the scratch database's schema is read.
+    let mut result = conn
+        .execute(sqlx::raw_sql("SET SESSION foreign_key_checks = 0"))
+        .await
+        .map(drop)
+        .map_err(|e| DevError::Server(target.db_error("cannot relax key checks", e).to_string()));
     'files: for file in files {
+        if result.is_err() {
+            break;
+        }
         let split_dialect = Dialect::Mysql;
         let split = split_statements(&file.text, split_dialect);
         if let Err(e) = refuse_other_databases(file, &split.statements, split_dialect) {
@@ -591,47 +602,57 @@ struct Shape {
     unique_keys: BTreeSet<Vec<String>>,
 }
 
+/// A name folded for comparison: in lower case when the server compares
+/// such names case-insensitively, as it is otherwise.
+fn fold(name: &str, case_insensitive: bool) -> String {
+    if case_insensitive {
+        name.to_lowercase()
+    } else {
+        name.to_string()
+    }
+}
+
+/// Each table's shape, keyed by its folded name. Table names and column
+/// names are folded by the dialect's own rules (in MySQL table names are
+/// case-sensitive, column names are not), so two readings differ only
+/// where the server would tell the names apart.
 fn shapes(schema: &Schema) -> BTreeMap<String, Shape> {
-    let fold = |s: &str| {
-        if schema.dialect.case_insensitive_names() {
-            s.to_lowercase()
-        } else {
-            s.to_string()
-        }
-    };
-    let folds = |v: &[String]| v.iter().map(|s| fold(s)).collect::<Vec<_>>();
+    let tables_ci = schema.dialect.table_names_case_insensitive();
+    let columns_ci = schema.dialect.column_names_case_insensitive();
+    let table = |s: &str| fold(s, tables_ci);
+    let columns = |v: &[String]| v.iter().map(|s| fold(s, columns_ci)).collect::<Vec<_>>();
     let primary: BTreeMap<String, Vec<String>> = schema
         .tables
         .iter()
-        .map(|t| (fold(&t.name), folds(&t.primary_key)))
+        .map(|t| (table(&t.name), columns(&t.primary_key)))
         .collect();
     let shape = |t: &Table| Shape {
         name: t.name.clone(),
         columns: t
             .columns
             .iter()
-            .map(|c| (fold(&c.name), c.nullable))
+            .map(|c| (fold(&c.name, columns_ci), c.nullable))
             .collect(),
-        primary_key: folds(&t.primary_key),
+        primary_key: columns(&t.primary_key),
         foreign_keys: t
             .foreign_keys
             .iter()
             .filter(|fk| !fk.inferred)
             .map(|fk| {
-                let target = fold(&fk.references.table);
-                let mut columns = folds(&fk.references.columns);
-                if columns.is_empty() {
-                    columns = primary.get(&target).cloned().unwrap_or_default();
+                let target = table(&fk.references.table);
+                let mut referenced = columns(&fk.references.columns);
+                if referenced.is_empty() {
+                    referenced = primary.get(&target).cloned().unwrap_or_default();
                 }
-                (folds(&fk.columns), target, columns)
+                (columns(&fk.columns), target, referenced)
             })
             .collect(),
-        unique_keys: t.unique_keys.iter().map(|u| folds(&u.columns)).collect(),
+        unique_keys: t.unique_keys.iter().map(|u| columns(&u.columns)).collect(),
     };
     schema
         .tables
         .iter()
-        .map(|t| (fold(&t.name), shape(t)))
+        .map(|t| (table(&t.name), shape(t)))
         .collect()
 }
 

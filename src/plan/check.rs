@@ -41,7 +41,12 @@ const MONOLITH: &str = "\0monolith";
 
 /// Every boundary the code crosses, sorted.
 pub fn check(plan: &Plan, schema: &Schema, code: &Codebase) -> Vec<Violation> {
-    let owner = plan.table_owners();
+    let mut owner = plan.table_owners();
+    // Tables the plan keeps in the monolith belong to it like its modules:
+    // a service's query on one is a crossing.
+    for table in &plan.monolith.tables {
+        owner.entry(table.get_ref().as_str()).or_insert(MONOLITH);
+    }
     let mut module_service = plan.module_owners();
     for module in &plan.monolith.modules {
         module_service
@@ -56,7 +61,7 @@ pub fn check(plan: &Plan, schema: &Schema, code: &Codebase) -> Vec<Violation> {
     let mut violations = Vec::new();
 
     for table in &schema.tables {
-        if !owner.contains_key(table.name.as_str()) {
+        if !owner.contains_key(table.name.as_str()) && plan.unplaced_reason(&table.name).is_none() {
             violations.push(Violation {
                 kind: ViolationKind::UnplannedTable,
                 message: format!(
@@ -125,10 +130,15 @@ pub fn check(plan: &Plan, schema: &Schema, code: &Codebase) -> Vec<Violation> {
             } else {
                 "; only the owner may write it"
             };
+            let owned_by = if *table_owner == MONOLITH {
+                "kept in the monolith (monolith.tables)".to_string()
+            } else {
+                format!("owned by `{table_owner}`")
+            };
             violations.push(Violation {
                 kind: ViolationKind::ForeignTableAccess,
                 message: format!(
-                    "`{}` ({who}) {verb} `{}`, owned by `{table_owner}`{how}",
+                    "`{}` ({who}) {verb} `{}`, {owned_by}{how}",
                     module.name, access.table
                 ),
                 module: Some(module.name.clone()),

@@ -1,6 +1,7 @@
 //! The plan (`carve.toml`) as data. Names keep their position in the file
 //! (`Spanned`) so every validation error can point at a line and column.
 
+use crate::model::UnplacedReason;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -45,6 +46,15 @@ pub struct Monolith {
     /// are crossings; a module also listed in a service belongs to it.
     #[serde(default)]
     pub modules: Vec<Spanned<String>>,
+    /// Tables that stay in the monolith: no service owns them, and a
+    /// service's query on one is a crossing.
+    #[serde(default)]
+    pub tables: Vec<Spanned<String>>,
+    /// Table names or patterns (`*`, `?`) set aside: no service gets them
+    /// and `carve check` ignores them. The migration tools' own tables are
+    /// set aside without being listed.
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -154,6 +164,29 @@ pub struct OrderException {
 }
 
 impl Plan {
+    /// The exclusion patterns, as written.
+    pub fn exclude_patterns(&self) -> Vec<String> {
+        self.monolith
+            .exclude
+            .iter()
+            .map(|p| p.get_ref().clone())
+            .collect()
+    }
+
+    /// Why no service owns `table`, when that is planned: a migration
+    /// tool's table, excluded, or listed in `monolith.tables`.
+    pub fn unplaced_reason(&self, table: &str) -> Option<UnplacedReason> {
+        if self.monolith.tables.iter().any(|t| t.get_ref() == table) {
+            Some(UnplacedReason::Monolith)
+        } else if crate::analysis::excluded_by(table, &self.exclude_patterns()).is_some() {
+            Some(UnplacedReason::Excluded)
+        } else if crate::analysis::bookkeeping_tool(table).is_some() {
+            Some(UnplacedReason::Bookkeeping)
+        } else {
+            None
+        }
+    }
+
     /// Each owned table → the service owning it.
     pub fn table_owners(&self) -> BTreeMap<&str, &str> {
         self.services

@@ -6,7 +6,9 @@ use super::dependencies::plan_dependencies;
 use super::model::Plan;
 use crate::analysis::order::{extraction_order, Evidence};
 use crate::analysis::placement_metrics;
-use crate::model::{Codebase, Proposal, Schema, Service, SharedTable, Step};
+use crate::model::{
+    Codebase, Proposal, Schema, Service, SharedTable, Step, UnplacedReason, UnplacedTable,
+};
 use std::collections::BTreeMap;
 
 /// The plan's services, shared tables and steps as a [`Proposal`].
@@ -74,7 +76,37 @@ pub fn plan_proposal(plan: &Plan, schema: &Schema, code: &Codebase) -> Proposal 
         cycles,
         metrics: placement_metrics(schema, code, &placement),
         explanations: Vec::new(),
+        unplaced_tables: unplaced_tables(plan, schema),
     }
+}
+
+/// The schema's tables the plan gives no service on purpose, with why.
+fn unplaced_tables(plan: &Plan, schema: &Schema) -> Vec<UnplacedTable> {
+    let owned = plan.table_owners();
+    let mut out: Vec<UnplacedTable> = schema
+        .tables
+        .iter()
+        .filter(|t| !owned.contains_key(t.name.as_str()))
+        .filter_map(|t| {
+            let reason = plan.unplaced_reason(&t.name)?;
+            let detail = match reason {
+                UnplacedReason::Monolith => "listed in monolith.tables".to_string(),
+                UnplacedReason::Excluded => "matches monolith.exclude".to_string(),
+                UnplacedReason::Bookkeeping => format!(
+                    "migration history of {}",
+                    crate::analysis::bookkeeping_tool(&t.name).unwrap_or("a migration tool")
+                ),
+                UnplacedReason::Orphan => "no code touches it and no key links it".to_string(),
+            };
+            Some(UnplacedTable {
+                table: t.name.clone(),
+                reason,
+                detail,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.table.cmp(&b.table));
+    out
 }
 
 /// The services `from` depends on, by name, with the evidence.

@@ -155,10 +155,26 @@ pub fn validate(loaded: &LoadedPlan, context: &PlanContext<'_>) -> Vec<PlanError
             }
         }
     }
+    for table in &plan.monolith.tables {
+        let t = table.get_ref().as_str();
+        if !context.tables.contains(t) {
+            problems.push(loaded.error_at(
+                table.span(),
+                format!(
+                    "unknown table `{t}` in monolith.tables: it is not in the monolith's schema"
+                ),
+            ));
+        } else if let Some(service) = owners.get(t) {
+            problems.push(loaded.error_at(
+                table.span(),
+                format!("table `{t}` is in monolith.tables and in service `{service}`; keep it in one place"),
+            ));
+        }
+    }
     let missing: Vec<&String> = context
         .tables
         .iter()
-        .filter(|t| !owners.contains_key(t.as_str()))
+        .filter(|t| !owners.contains_key(t.as_str()) && plan.unplaced_reason(t).is_none())
         .collect();
     if context.every_table_owned && !missing.is_empty() {
         let shown: Vec<&str> = missing.iter().take(10).map(|s| s.as_str()).collect();

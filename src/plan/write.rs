@@ -1,7 +1,7 @@
 //! Writing a new plan from a proposal: every section opens with a comment
 //! saying what it is for, so the file explains itself to whoever edits it.
 
-use crate::model::{AccessVia, Codebase, Dialect, Proposal};
+use crate::model::{AccessVia, Codebase, Dialect, Proposal, UnplacedReason};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 use std::path::{Component, Path, PathBuf};
@@ -18,6 +18,8 @@ pub struct MonolithInfo {
     pub dialect: Dialect,
     /// Modules that run queries and stay in the monolith.
     pub modules: Vec<String>,
+    /// Table names or patterns set aside (`--exclude`).
+    pub exclude: Vec<String>,
 }
 
 /// The modules that run queries themselves but that no proposed service
@@ -125,6 +127,41 @@ pub fn relative_root(plan_path: &Path, root: &Path) -> String {
     }
 }
 
+/// `monolith.tables` (the orphans) and `monolith.exclude`, each with what
+/// it means and, for the migration tools' tables, which ones were found.
+fn write_unplaced(out: &mut String, proposal: &Proposal, monolith: &MonolithInfo) {
+    let of = |reason: UnplacedReason| -> Vec<String> {
+        proposal
+            .unplaced_tables
+            .iter()
+            .filter(|u| u.reason == reason)
+            .map(|u| u.table.clone())
+            .collect()
+    };
+    let orphans = of(UnplacedReason::Orphan);
+    if !orphans.is_empty() {
+        out.push_str(
+            "# Tables that stay in the monolith: no code touches them and no key links them.\n\
+             # Move one to a service to carve it out; a service's query on one is a crossing.\n",
+        );
+        let _ = writeln!(out, "tables = {}\n", string_array(&orphans));
+    }
+    out.push_str(
+        "# Tables no service gets and `carve check` ignores: names or patterns (`*`, `?`).\n",
+    );
+    let bookkeeping = of(UnplacedReason::Bookkeeping);
+    if bookkeeping.is_empty() {
+        out.push_str("# The migration tools' own tables are always set aside.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "# The migration tools' own tables are always set aside; here: {}.",
+            bookkeeping.join(", ")
+        );
+    }
+    let _ = writeln!(out, "exclude = {}\n", string_array(&monolith.exclude));
+}
+
 /// The plan text for a proposal.
 pub fn render_plan(proposal: &Proposal, monolith: &MonolithInfo) -> String {
     let mut out = String::new();
@@ -163,6 +200,7 @@ pub fn render_plan(proposal: &Proposal, monolith: &MonolithInfo) -> String {
         );
         let _ = writeln!(out, "modules = {}\n", string_array(&monolith.modules));
     }
+    write_unplaced(&mut out, proposal, monolith);
 
     out.push_str("# Kafka and Kafka Connect settings used by `carve scaffold`.\n");
     out.push_str("[kafka]\n");

@@ -221,6 +221,18 @@ fn render_proposal(
             );
         }
     }
+    if !proposal.unplaced_tables.is_empty() {
+        let _ = writeln!(out, "\n{}Tables no service gets{}", s.bold, s.reset);
+        for unplaced in &proposal.unplaced_tables {
+            let _ = writeln!(
+                out,
+                "  {:<32} {} ({})",
+                unplaced.table,
+                unplaced.reason.label(),
+                unplaced.detail
+            );
+        }
+    }
     let m = &proposal.metrics;
     let _ = writeln!(
         out,

@@ -3,6 +3,7 @@
 use super::AnalyzeReport;
 use crate::model::{
     Agreement, Cycle, Diagnostic, Explanation, Metrics, Module, Schema, Service, SharedTable, Step,
+    UnplacedTable,
 };
 use serde::Serialize;
 
@@ -22,6 +23,9 @@ struct JsonReport<'a> {
     services: Option<&'a [Service]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     shared_tables: Option<&'a [SharedTable]>,
+    /// Tables no service gets: bookkeeping, excluded, orphans.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unplaced_tables: Option<&'a [UnplacedTable]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     order: Option<&'a [Step]>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -55,6 +59,9 @@ pub fn render(report: &AnalyzeReport<'_>) -> String {
         modules: report.codebase.map(|c| c.modules.as_slice()),
         services: proposal.map(|p| p.services.as_slice()),
         shared_tables: proposal.map(|p| p.shared_tables.as_slice()),
+        unplaced_tables: proposal
+            .map(|p| p.unplaced_tables.as_slice())
+            .filter(|u| !u.is_empty()),
         order: proposal.map(|p| p.order.as_slice()),
         cycles: proposal.map(|p| p.cycles.as_slice()),
         metrics: proposal.map(|p| &p.metrics),

@@ -94,6 +94,19 @@ pub fn render(report: &AnalyzeReport<'_>) -> String {
         }
     }
 
+    if !proposal.unplaced_tables.is_empty() {
+        out.push_str("\n## Tables no service gets\n\n| Table | Why | Detail |\n|---|---|---|\n");
+        for unplaced in &proposal.unplaced_tables {
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} |",
+                unplaced.table,
+                unplaced.reason.label(),
+                unplaced.detail
+            );
+        }
+    }
+
     let m = &proposal.metrics;
     out.push_str("\n## Metrics\n\n| Metric | Value |\n|---|---|\n");
     let _ = writeln!(out, "| Modularity | {:.3} |", m.modularity);

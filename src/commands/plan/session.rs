@@ -151,9 +151,25 @@ impl PlanSession {
             .into_iter()
             .filter(|n| self.document.is_pinned(n))
             .collect();
+        // The plan's own exclusions and the tables it keeps in the monolith
+        // hold on re-runs, like pinned services.
+        let (exclude, staying) = self
+            .parsed()
+            .map(|p| {
+                let staying: Vec<String> = p
+                    .plan
+                    .monolith
+                    .tables
+                    .iter()
+                    .map(|t| t.get_ref().clone())
+                    .collect();
+                (p.plan.exclude_patterns(), staying)
+            })
+            .unwrap_or_default();
         let kept_tables: BTreeSet<String> = pinned
             .iter()
             .flat_map(|s| self.document.tables_of(s))
+            .chain(staying)
             .collect();
         let kept_modules: BTreeSet<String> = pinned
             .iter()
@@ -162,7 +178,10 @@ impl PlanSession {
         let proposal = analysis::propose(
             &self.monolith.schema.schema,
             &self.monolith.code,
-            &AnalysisOptions::default(),
+            &AnalysisOptions {
+                exclude,
+                ..AnalysisOptions::default()
+            },
         );
         let mut ordered = proposal.services.clone();
         let step_of = |name: &str| proposal.order.iter().position(|s| s.service == name);
@@ -352,6 +371,7 @@ fn fresh_plan(plan_path: &Path, root: &Path, monolith: &Monolith) -> String {
             .collect(),
         dialect: monolith.schema.schema.dialect,
         modules: crate::plan::write::staying_modules(&proposal, &monolith.code),
+        exclude: Vec::new(),
     };
     render_plan(&proposal, &info)
 }

@@ -133,7 +133,9 @@ async fn read_schema(
 
         // One row per key column; rows of one constraint arrive together in
         // key order, and a foreign key's REFERENCED_COLUMN_NAME pairs with
-        // its COLUMN_NAME on the same row.
+        // its COLUMN_NAME on the same row. Schema and table names are joined
+        // as bytes: information_schema compares them case-insensitively, but
+        // on a Linux server `Supplier` and `supplier` are two tables.
         let keys_sql = format!(
             "SELECT tc.TABLE_SCHEMA, tc.TABLE_NAME, tc.CONSTRAINT_NAME, tc.CONSTRAINT_TYPE, \
                     k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, \
@@ -142,8 +144,8 @@ async fn read_schema(
              JOIN information_schema.KEY_COLUMN_USAGE k \
                ON k.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA \
               AND k.CONSTRAINT_NAME = tc.CONSTRAINT_NAME \
-              AND k.TABLE_SCHEMA = tc.TABLE_SCHEMA \
-              AND k.TABLE_NAME = tc.TABLE_NAME \
+              AND CAST(k.TABLE_SCHEMA AS BINARY) = CAST(tc.TABLE_SCHEMA AS BINARY) \
+              AND CAST(k.TABLE_NAME AS BINARY) = CAST(tc.TABLE_NAME AS BINARY) \
              WHERE tc.TABLE_SCHEMA IN ({in_list}) \
                AND tc.CONSTRAINT_TYPE IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY') \
              ORDER BY tc.TABLE_SCHEMA, tc.TABLE_NAME, tc.CONSTRAINT_NAME, k.ORDINAL_POSITION"
@@ -226,6 +228,7 @@ async fn read_schema(
         }
     }
 
+    respell_key_columns(&mut tables);
     Ok(LiveSchema {
         schema: Schema {
             dialect: Dialect::Mysql,
@@ -233,6 +236,42 @@ async fn read_schema(
         },
         diagnostics,
     })
+}
+
+/// Key column lists in the spelling of the columns they name. Column names
+/// compare without case, and the catalog keeps a key's list as the
+/// statement wrote it when the key was added with key checks off; static
+/// replay writes the columns' own spelling, and so does this.
+fn respell_key_columns(tables: &mut [crate::model::Table]) {
+    let columns: std::collections::HashMap<String, Vec<String>> = tables
+        .iter()
+        .map(|t| {
+            let names = t.columns.iter().map(|c| c.name.clone()).collect();
+            (t.name.clone(), names)
+        })
+        .collect();
+    let respell = |names: &mut [String], spelled: &[String]| {
+        for name in names {
+            if let Some(s) = spelled.iter().find(|c| c.eq_ignore_ascii_case(name)) {
+                name.clone_from(s);
+            }
+        }
+    };
+    for table in tables.iter_mut() {
+        let Some(own) = columns.get(&table.name) else {
+            continue;
+        };
+        respell(&mut table.primary_key, own);
+        for unique in &mut table.unique_keys {
+            respell(&mut unique.columns, own);
+        }
+        for fk in &mut table.foreign_keys {
+            respell(&mut fk.columns, own);
+            if let Some(target) = columns.get(&fk.references.table) {
+                respell(&mut fk.references.columns, target);
+            }
+        }
+    }
 }
 
 /// A key constraint being assembled from its KEY_COLUMN_USAGE rows.

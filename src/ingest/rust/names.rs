@@ -170,6 +170,48 @@ mod tests {
     }
 
     #[test]
+    fn finds_mixed_case_tables_in_any_spelling() {
+        // SQL Server and MySQL schemas keep names as created.
+        let schema = Schema {
+            dialect: Dialect::Mssql,
+            tables: vec![
+                table("AreaCode", &["AreaCodeID"]),
+                table("Dispatch.WorkOrder", &["WorkOrderId"]),
+            ],
+        };
+        let index = TableIndex::new(&schema);
+        for spelling in ["AreaCode", "areacode", "AREACODE", "dbo.AreaCode"] {
+            assert_eq!(
+                index.canonical(spelling).as_deref(),
+                Some("AreaCode"),
+                "{spelling}"
+            );
+        }
+        for spelling in ["dispatch.workorder", "WorkOrder", "workorder"] {
+            assert_eq!(
+                index.canonical(spelling).as_deref(),
+                Some("Dispatch.WorkOrder"),
+                "{spelling}"
+            );
+        }
+        assert!(index.knows("areacode"));
+        assert!(index.has_column("areacode", "areacodeid"));
+    }
+
+    #[test]
+    fn tables_that_differ_only_in_case_are_found_by_exact_name() {
+        // MySQL on Linux: `Supplier` and `supplier` are two tables.
+        let schema = Schema {
+            dialect: Dialect::Mysql,
+            tables: vec![table("Supplier", &[]), table("supplier", &[])],
+        };
+        let index = TableIndex::new(&schema);
+        assert_eq!(index.canonical("Supplier").as_deref(), Some("Supplier"));
+        assert_eq!(index.canonical("supplier").as_deref(), Some("supplier"));
+        assert_eq!(index.canonical("SUPPLIER"), None, "ambiguous");
+    }
+
+    #[test]
     fn an_empty_schema_accepts_every_name() {
         let index = TableIndex::new(&Schema {
             dialect: Dialect::Postgres,

@@ -1,9 +1,11 @@
 //! The schema changes a statement makes, independent of how it was read.
 //!
 //! Both the sqlparser path (`from_ast`) and the lenient fallback (`lenient`)
-//! produce these, and `replay` applies them in order. Names are folded
-//! already but not yet resolved against the current schema, because that
-//! depends on `SET search_path` / `USE` statements seen earlier.
+//! produce these, and `replay` applies them in order. Names are read the
+//! dialect's way already (unquoted ones folded in PostgreSQL, kept as written
+//! elsewhere) but not yet resolved against the current schema, because that
+//! depends on `SET search_path` / `USE` statements seen earlier and, where
+//! the server compares names case-insensitively, on how the table was created.
 
 /// A possibly qualified name as written: `["sales", "orders"]`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@
 use super::change::{
     Change, ColumnSpec, ConstraintSpec, CreateTableSpec, ForeignKeySpec, RawName, ReferenceSpec,
 };
-use sqlparser::dialect::Dialect as SqlDialect;
+use sqlparser::dialect::{Dialect as SqlDialect, PostgreSqlDialect};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Word};
 
 /// A change recovered from the tokens, with the 1-based line (within the
@@ -27,6 +27,7 @@ pub fn recover(text: &str, dialect: &dyn SqlDialect) -> Vec<Recovered> {
     let mut scanner = Scanner {
         tokens: &tokens,
         pos: 0,
+        folds_unquoted: dialect.is::<PostgreSqlDialect>(),
     };
     let mut found = Vec::new();
     while scanner.pos < tokens.len() {
@@ -50,6 +51,9 @@ pub fn recover(text: &str, dialect: &dyn SqlDialect) -> Vec<Recovered> {
 struct Scanner<'t> {
     tokens: &'t [TokenWithSpan],
     pos: usize,
+    /// PostgreSQL folds unquoted names to lower case; the other servers
+    /// keep them as written (see `Dialect::folds_unquoted_names`).
+    folds_unquoted: bool,
 }
 
 /// Keywords that end a column's type and start its options.
@@ -106,13 +110,22 @@ impl<'t> Scanner<'t> {
         yes
     }
 
+    /// The name a word gives, folded as the dialect does.
+    fn fold(&self, word: &Word) -> String {
+        if word.quote_style.is_none() && self.folds_unquoted {
+            word.value.to_lowercase()
+        } else {
+            word.value.clone()
+        }
+    }
+
     /// `a.b.c` as folded parts.
     fn name(&mut self) -> Option<RawName> {
-        let mut parts = vec![fold(self.word(0)?)];
+        let mut parts = vec![self.fold(self.word(0)?)];
         self.pos += 1;
         while self.token(0) == Some(&Token::Period) {
             let Some(w) = self.word(1) else { break };
-            parts.push(fold(w));
+            parts.push(self.fold(w));
             self.pos += 2;
         }
         Some(RawName::new(parts))
@@ -138,7 +151,7 @@ impl<'t> Scanner<'t> {
                 }
                 Token::Comma if depth == 1 => expect_name = true,
                 Token::Word(w) if depth == 1 && expect_name => {
-                    columns.push(fold(w));
+                    columns.push(self.fold(w));
                     expect_name = false;
                 }
                 _ => {}
@@ -211,7 +224,11 @@ impl<'t> Scanner<'t> {
             let element_end = self.element_end();
             if self.pos < element_end {
                 let tokens = &self.tokens[self.pos..element_end];
-                let mut element = Scanner { tokens, pos: 0 };
+                let mut element = Scanner {
+                    tokens,
+                    pos: 0,
+                    folds_unquoted: self.folds_unquoted,
+                };
                 element.table_element(spec);
             }
             self.pos = element_end;
@@ -246,7 +263,7 @@ impl<'t> Scanner<'t> {
     fn table_element(&mut self, spec: &mut CreateTableSpec) {
         let mut constraint_name = None;
         if self.eat_word("CONSTRAINT") {
-            constraint_name = self.word(0).map(fold);
+            constraint_name = self.word(0).map(|w| self.fold(w));
             self.pos += 1;
         }
         if let Some(constraint) = self.constraint(constraint_name.clone()) {
@@ -282,7 +299,7 @@ impl<'t> Scanner<'t> {
             self.skip_words(&["KEY", "INDEX", "CLUSTERED", "NONCLUSTERED"]);
             let mut name = name;
             if let Some(w) = self.word(0) {
-                name.get_or_insert(fold(w));
+                name.get_or_insert(self.fold(w));
                 self.pos += 1;
             }
             let columns = self.column_list()?;
@@ -292,7 +309,7 @@ impl<'t> Scanner<'t> {
             self.pos += 2;
             let mut name = name;
             if let Some(w) = self.word(0) {
-                name.get_or_insert(fold(w));
+                name.get_or_insert(self.fold(w));
                 self.pos += 1;
             }
             let columns = self.column_list()?;
@@ -318,7 +335,7 @@ impl<'t> Scanner<'t> {
     }
 
     fn column(&mut self) -> Option<ColumnSpec> {
-        let name = fold(self.word(0)?);
+        let name = self.fold(self.word(0)?);
         self.pos += 1;
         let mut type_tokens = Vec::new();
         let mut depth = 0usize;
@@ -360,7 +377,7 @@ impl<'t> Scanner<'t> {
             } else if self.eat_word("UNIQUE") {
                 spec.unique = true;
             } else if self.eat_word("CONSTRAINT") {
-                constraint_name = self.word(0).map(fold);
+                constraint_name = self.word(0).map(|w| self.fold(w));
                 self.pos += 1;
             } else if self.eat_word("REFERENCES") {
                 let table = self.name()?;
@@ -405,7 +422,7 @@ impl<'t> Scanner<'t> {
                 self.pos += 1;
                 let mut name = None;
                 if self.eat_word("CONSTRAINT") {
-                    name = self.word(0).map(fold);
+                    name = self.word(0).map(|w| self.fold(w));
                     self.pos += 1;
                 }
                 if let Some(constraint) = self.constraint(name) {
@@ -419,14 +436,6 @@ impl<'t> Scanner<'t> {
             self.pos += 1;
         }
         Some(changes)
-    }
-}
-
-fn fold(word: &Word) -> String {
-    if word.quote_style.is_some() {
-        word.value.clone()
-    } else {
-        word.value.to_lowercase()
     }
 }
 

@@ -27,6 +27,10 @@ pub struct Replayer {
     dialect: Dialect,
     /// Keyed by [`Replayer::key`] of the table's canonical name.
     tables: HashMap<String, TableState>,
+    /// The first spelling of each schema a table was created in, by
+    /// [`Replayer::key`]: where schema names compare case-insensitively,
+    /// `Sales.a` and `SALES.b` are both shown in the schema `Sales`.
+    schemas: HashMap<String, String>,
     search_path: Vec<String>,
     schema_stack: Vec<String>,
     database: Option<String>,
@@ -38,6 +42,7 @@ impl Replayer {
         Replayer {
             dialect,
             tables: HashMap::new(),
+            schemas: HashMap::new(),
             search_path: Vec::new(),
             schema_stack: Vec::new(),
             database: None,
@@ -45,17 +50,35 @@ impl Replayer {
         }
     }
 
-    /// Names compare case-insensitively outside PostgreSQL.
+    /// The key of a table (or schema) name: two names with the same key
+    /// are one table, by the dialect's rule for table names.
     fn key(&self, name: &str) -> String {
-        if self.dialect.case_insensitive_names() {
-            name.to_lowercase()
-        } else {
-            name.to_string()
-        }
+        table_key(name, self.dialect)
     }
 
+    /// Whether two table, schema or database names name the same thing.
     fn same(&self, a: &str, b: &str) -> bool {
-        names_equal(a, b, self.dialect.case_insensitive_names())
+        names_equal(a, b, self.dialect.table_names_case_insensitive())
+    }
+
+    /// Whether column, index and constraint names compare case-insensitively.
+    fn columns_ci(&self) -> bool {
+        self.dialect.column_names_case_insensitive()
+    }
+
+    /// The spelling of `schema` that first created a table in it.
+    fn schema_spelling<'a>(&'a self, schema: &'a str) -> &'a str {
+        self.schemas
+            .get(&self.key(schema))
+            .map_or(schema, String::as_str)
+    }
+
+    /// The stored name of the existing table `name` refers to: the
+    /// spelling that created it.
+    fn existing_name(&self, name: &str) -> Option<&str> {
+        self.tables
+            .get(&self.key(name))
+            .map(|s| s.table.name.as_str())
     }
 
     /// `schema.table`, or bare when `schema` is the default one.
@@ -74,7 +97,7 @@ impl Replayer {
                 if is_default {
                     object.to_string()
                 } else {
-                    format!("{schema}.{object}")
+                    format!("{}.{object}", self.schema_spelling(schema))
                 }
             }
         }
@@ -99,10 +122,12 @@ impl Replayer {
     }
 
     /// The canonical name `raw` refers to: the first existing table along
-    /// the search path, else where it would be created.
+    /// the search path (in the spelling that created it), else where it
+    /// would be created.
     fn resolve(&self, raw: &RawName) -> String {
         if raw.qualifier().is_some() {
-            return self.name_for_create(raw);
+            let name = self.name_for_create(raw);
+            return self.existing_name(&name).map_or(name, str::to_string);
         }
         let candidates = self
             .schema_stack
@@ -112,8 +137,8 @@ impl Replayer {
             .map(|s| self.canonical(Some(s), raw.object()))
             .chain(std::iter::once(raw.object().to_string()));
         for candidate in candidates {
-            if self.tables.contains_key(&self.key(&candidate)) {
-                return candidate;
+            if let Some(existing) = self.existing_name(&candidate) {
+                return existing.to_string();
             }
         }
         self.name_for_create(raw)
@@ -164,7 +189,7 @@ impl Replayer {
                 }
             }
             Change::DropColumn { table, column } => {
-                let ci = self.dialect.case_insensitive_names();
+                let ci = self.columns_ci();
                 if let Some(state) = self.table_mut(&table, at) {
                     drop_column(&mut state.table, &column, ci);
                 }
@@ -176,18 +201,16 @@ impl Replayer {
                 column,
                 position,
             } => {
-                let renamed = !names_equal(
-                    &old_name,
-                    &column.name,
-                    self.dialect.case_insensitive_names(),
-                );
-                if renamed {
+                let ci = self.columns_ci();
+                if !names_equal(&old_name, &column.name, ci) {
                     self.rename_column(&table, &old_name, &column.name, at);
                 }
-                let ci = self.dialect.case_insensitive_names();
                 let dialect = self.dialect;
                 if let Some(state) = self.table_mut(&table, at) {
                     if let Some(existing) = find_column_mut(&mut state.table, &column.name, ci) {
+                        // CHANGE and MODIFY respell the column as written
+                        // (`MODIFY Abc …` of a column `abc` makes it `Abc`).
+                        existing.name.clone_from(&column.name);
                         existing.data_type = column.data_type.clone();
                         existing.nullable = column.nullable.unwrap_or(true);
                     }
@@ -202,7 +225,7 @@ impl Replayer {
                 column,
                 nullable,
             } => {
-                let ci = self.dialect.case_insensitive_names();
+                let ci = self.columns_ci();
                 if let Some(state) = self.table_mut(&table, at) {
                     if let Some(c) = find_column_mut(&mut state.table, &column, ci) {
                         c.nullable = nullable;
@@ -214,7 +237,7 @@ impl Replayer {
                 column,
                 data_type,
             } => {
-                let ci = self.dialect.case_insensitive_names();
+                let ci = self.columns_ci();
                 if let Some(state) = self.table_mut(&table, at) {
                     if let Some(c) = find_column_mut(&mut state.table, &column, ci) {
                         c.data_type = data_type;
@@ -224,7 +247,7 @@ impl Replayer {
             Change::AddConstraint { table, constraint } => {
                 let key = self.key(&self.resolve(&table));
                 let resolved = self.resolve_constraint(constraint);
-                let ci = self.dialect.case_insensitive_names();
+                let ci = self.columns_ci();
                 match self.tables.get_mut(&key) {
                     Some(state) => {
                         add_constraint(state, resolved, ci);
@@ -236,7 +259,7 @@ impl Replayer {
                 }
             }
             Change::DropConstraint { table, name } => {
-                let ci = self.dialect.case_insensitive_names();
+                let ci = self.columns_ci();
                 if let Some(state) = self.table_mut(&table, at) {
                     drop_constraint(state, &name, ci);
                 }
@@ -248,7 +271,7 @@ impl Replayer {
                 }
             }
             Change::DropForeignKey { table, name } => {
-                let ci = self.dialect.case_insensitive_names();
+                let ci = self.columns_ci();
                 if let Some(state) = self.table_mut(&table, at) {
                     state.table.foreign_keys.retain(|fk| {
                         !fk.name
@@ -258,7 +281,7 @@ impl Replayer {
                 }
             }
             Change::RenameConstraint { table, from, to } => {
-                let ci = self.dialect.case_insensitive_names();
+                let ci = self.columns_ci();
                 if let Some(state) = self.table_mut(&table, at) {
                     rename_constraint(state, &from, &to, ci);
                 }
@@ -364,7 +387,14 @@ impl Replayer {
                 );
             }
         }
-        let ci = self.dialect.case_insensitive_names();
+        if self.dialect.table_names_case_insensitive() {
+            if let Some((schema, _)) = name.rsplit_once('.') {
+                self.schemas
+                    .entry(self.key(schema))
+                    .or_insert_with(|| schema.to_string());
+            }
+        }
+        let ci = self.columns_ci();
         let mut state = TableState {
             table: Table {
                 name: name.clone(),
@@ -404,6 +434,9 @@ impl Replayer {
             let resolved = self.resolve_constraint(constraint);
             add_constraint(&mut state, resolved, ci);
         }
+        if self.dialect == Dialect::Postgres {
+            drop_redundant_unique_keys(&mut state.table);
+        }
         name_constraints(&mut state, self.dialect);
         self.tables.insert(key, state);
     }
@@ -432,12 +465,12 @@ impl Replayer {
         if cascade {
             // CASCADE drops the foreign keys that pointed at the table;
             // without it they stay, which is what SQLite's rebuild idiom needs.
-            let ci = self.dialect.case_insensitive_names();
+            let dialect = self.dialect;
             for state in self.tables.values_mut() {
                 state
                     .table
                     .foreign_keys
-                    .retain(|fk| !names_equal(&fk.references.table, &name, ci));
+                    .retain(|fk| table_key(&fk.references.table, dialect) != key);
             }
         }
     }
@@ -462,7 +495,7 @@ impl Replayer {
             },
             _ => self.name_for_create(to),
         };
-        let ci = self.dialect.case_insensitive_names();
+        let ci = self.dialect.table_names_case_insensitive();
         state.table.name = new_name.clone();
         for fk in &mut state.table.foreign_keys {
             if names_equal(&fk.references.table, &old_name, ci) {
@@ -488,8 +521,9 @@ impl Replayer {
     }
 
     fn rename_column(&mut self, table: &RawName, from: &str, to: &str, at: &SourceLocation) {
-        let ci = self.dialect.case_insensitive_names();
-        let table_name = self.resolve(table);
+        let ci = self.columns_ci();
+        let dialect = self.dialect;
+        let renamed_table = self.key(&self.resolve(table));
         let Some(state) = self.table_mut(table, at) else {
             return;
         };
@@ -512,7 +546,7 @@ impl Replayer {
         // Foreign keys elsewhere that name this column follow it.
         for other in self.tables.values_mut() {
             for fk in &mut other.table.foreign_keys {
-                if names_equal(&fk.references.table, &table_name, ci) {
+                if table_key(&fk.references.table, dialect) == renamed_table {
                     fk.references.columns.iter_mut().for_each(rename);
                 }
             }
@@ -524,7 +558,8 @@ impl Replayer {
     /// also carry the parent's primary key. Parents are merged before their
     /// children so multi-level hierarchies come out whole.
     fn inherit_from_parents(&mut self) {
-        let ci = self.dialect.case_insensitive_names();
+        let ci = self.columns_ci();
+        let dialect = self.dialect;
         let depth = |tables: &HashMap<String, TableState>, key: &str| -> usize {
             let mut depth = 0;
             let mut current = key.to_string();
@@ -533,7 +568,7 @@ impl Replayer {
                 .and_then(|s| s.table.partition_of.clone())
             {
                 depth += 1;
-                current = if ci { parent.to_lowercase() } else { parent };
+                current = table_key(&parent, dialect);
                 if depth > 32 {
                     break;
                 }
@@ -585,11 +620,58 @@ impl Replayer {
         }
     }
 
+    /// Writes every name that refers to a table or column the way that
+    /// table or column was created, where the dialect compares such names
+    /// case-insensitively: in SQL Server a `REFERENCES AREACODE (ID)` of
+    /// the table created as `AreaCode (Id)` becomes `AreaCode (Id)`, and a
+    /// MySQL `PRIMARY KEY (id)` of a column `ID` becomes `ID`. Keys then
+    /// match table and column names as plain strings, as the rest of carve
+    /// compares them.
+    fn respell_references(&mut self) {
+        let columns_ci = self.columns_ci();
+        if !columns_ci && !self.dialect.table_names_case_insensitive() {
+            return;
+        }
+        let dialect = self.dialect;
+        let created: HashMap<String, (String, Vec<String>)> = self
+            .tables
+            .iter()
+            .map(|(key, s)| {
+                let columns = s.table.columns.iter().map(|c| c.name.clone()).collect();
+                (key.clone(), (s.table.name.clone(), columns))
+            })
+            .collect();
+        for state in self.tables.values_mut() {
+            let table = &mut state.table;
+            let own: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+            let respell_own = |names: &mut Vec<String>| respell(names, &own, columns_ci);
+            respell_own(&mut table.primary_key);
+            table
+                .unique_keys
+                .iter_mut()
+                .for_each(|u| respell_own(&mut u.columns));
+            for fk in &mut table.foreign_keys {
+                respell_own(&mut fk.columns);
+                let target = table_key(&fk.references.table, dialect);
+                if let Some((name, columns)) = created.get(&target) {
+                    fk.references.table.clone_from(name);
+                    respell(&mut fk.references.columns, columns, columns_ci);
+                }
+            }
+            if let Some(parent) = &mut table.partition_of {
+                if let Some((name, _)) = created.get(&table_key(parent, dialect)) {
+                    parent.clone_from(name);
+                }
+            }
+        }
+    }
+
     /// The final schema: tables sorted by name, implicit referenced columns
     /// filled in with the target's primary key, dangling foreign keys
     /// reported and dropped.
     pub fn finish(mut self) -> (Schema, Vec<Diagnostic>) {
         self.inherit_from_parents();
+        self.respell_references();
         let primary_keys: HashMap<String, Vec<String>> = self
             .tables
             .iter()
@@ -598,17 +680,11 @@ impl Replayer {
         let mut tables: Vec<Table> = Vec::with_capacity(self.tables.len());
         let mut states: Vec<TableState> = self.tables.drain().map(|(_, s)| s).collect();
         states.sort_by(|a, b| a.table.name.cmp(&b.table.name));
-        let ci = self.dialect.case_insensitive_names();
         for state in states {
             let mut table = state.table;
             let mut kept = Vec::with_capacity(table.foreign_keys.len());
             for mut fk in std::mem::take(&mut table.foreign_keys) {
-                let target_key = if ci {
-                    fk.references.table.to_lowercase()
-                } else {
-                    fk.references.table.clone()
-                };
-                match primary_keys.get(&target_key) {
+                match primary_keys.get(&self.key(&fk.references.table)) {
                     Some(pk) => {
                         if fk.references.columns.is_empty() {
                             fk.references.columns = pk.clone();
@@ -634,12 +710,7 @@ impl Replayer {
             }
             table.foreign_keys = kept;
             if let Some(parent) = &table.partition_of {
-                let parent_key = if ci {
-                    parent.to_lowercase()
-                } else {
-                    parent.clone()
-                };
-                if !primary_keys.contains_key(&parent_key) {
+                if !primary_keys.contains_key(&self.key(parent)) {
                     table.partition_of = None;
                 }
             }
@@ -668,11 +739,34 @@ enum ResolvedConstraint {
     ForeignKey(ForeignKey),
 }
 
+/// The key of a table name in `dialect`: the name itself, or in lower case
+/// where table names compare case-insensitively.
+fn table_key(name: &str, dialect: Dialect) -> String {
+    if dialect.table_names_case_insensitive() {
+        name.to_lowercase()
+    } else {
+        name.to_string()
+    }
+}
+
 fn names_equal(a: &str, b: &str, case_insensitive: bool) -> bool {
     if case_insensitive {
         a.to_lowercase() == b.to_lowercase()
     } else {
         a == b
+    }
+}
+
+/// Replaces each name in `names` by the spelling of the name in `created`
+/// it refers to; names that refer to none stay as they are.
+fn respell(names: &mut [String], created: &[String], case_insensitive: bool) {
+    for name in names {
+        if let Some(spelling) = created
+            .iter()
+            .find(|c| names_equal(c, name, case_insensitive))
+        {
+            name.clone_from(spelling);
+        }
     }
 }
 
@@ -738,7 +832,7 @@ fn name_constraints(state: &mut TableState, dialect: Dialect) {
 /// MySQL's `FIRST` / `AFTER col`: moves an existing column into place.
 fn move_column(table: &mut Table, name: &str, position: Option<&ColumnPosition>, dialect: Dialect) {
     let Some(position) = position else { return };
-    let ci = dialect.case_insensitive_names();
+    let ci = dialect.column_names_case_insensitive();
     let Some(from) = table
         .columns
         .iter()
@@ -759,7 +853,7 @@ fn move_column(table: &mut Table, name: &str, position: Option<&ColumnPosition>,
 }
 
 fn add_column(state: &mut TableState, spec: ColumnSpec, dialect: Dialect) {
-    let ci = dialect.case_insensitive_names();
+    let ci = dialect.column_names_case_insensitive();
     let ColumnSpec {
         name,
         data_type,
@@ -791,6 +885,24 @@ fn add_column(state: &mut TableState, spec: ColumnSpec, dialect: Dialect) {
             columns: vec![name],
         });
     }
+}
+
+/// PostgreSQL's `CREATE TABLE` keeps one index per column list: a
+/// `UNIQUE` on the primary key's columns, or repeating another `UNIQUE`,
+/// creates no constraint (a later `ALTER TABLE ... ADD UNIQUE` does).
+fn drop_redundant_unique_keys(table: &mut Table) {
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    if !table.primary_key.is_empty() {
+        seen.push(table.primary_key.clone());
+    }
+    table.unique_keys.retain(|unique| {
+        if seen.contains(&unique.columns) {
+            false
+        } else {
+            seen.push(unique.columns.clone());
+            true
+        }
+    });
 }
 
 /// Sets the primary key; its columns become NOT NULL, as every database does.

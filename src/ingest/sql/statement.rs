@@ -8,7 +8,7 @@
 
 use super::change::Change;
 use super::dialect::sqlparser_dialect;
-use super::from_ast::{changes_of, fold_ident};
+use super::from_ast::{changes_of, ident_name};
 use super::lenient;
 use super::procedural::{self, Guard};
 use super::split::{split_statements, RawStatement};
@@ -306,7 +306,7 @@ fn parse_into(
                 };
                 outcome
                     .changes
-                    .extend(changes_of(statement).into_iter().map(|c| (c, at)));
+                    .extend(changes_of(statement, dialect).into_iter().map(|c| (c, at)));
             }
         }
         Err(error) => {
@@ -798,11 +798,14 @@ fn schema_with_elements(
             }
             Token::Word(w) if i == 2 => {
                 // `CREATE SCHEMA <name>`; `AUTHORIZATION x` alone names the schema after the role.
-                schema_name = Some(fold_ident(&sqlparser::ast::Ident {
-                    value: w.value.clone(),
-                    quote_style: w.quote_style,
-                    span: t.span,
-                }));
+                schema_name = Some(ident_name(
+                    &sqlparser::ast::Ident {
+                        value: w.value.clone(),
+                        quote_style: w.quote_style,
+                        span: t.span,
+                    },
+                    dialect,
+                ));
             }
             _ => {}
         }

@@ -104,6 +104,12 @@ pub(super) fn render(report: &AnalyzeReport<'_>) -> String {
         if report.proposal.is_some_and(|p| !p.shared_tables.is_empty()) {
             sections.push(("shared", "Shared tables"));
         }
+        if report
+            .proposal
+            .is_some_and(|p| !p.unplaced_tables.is_empty())
+        {
+            sections.push(("unplaced", "Unplaced tables"));
+        }
         sections.push(("metrics", "Metrics"));
     }
     sections.push(("tables", "Tables"));
@@ -332,6 +338,7 @@ fn proposal_sections(
         }
         out.push_str("</tbody>\n</table>\n</section>\n");
     }
+    unplaced_section(out, proposal);
 
     let m = &proposal.metrics;
     out.push_str(
@@ -550,6 +557,28 @@ fn module_names(modules: &BTreeSet<&str>) -> String {
         names.push(format!("+{}", modules.len() - MAX_MODULES_PER_TABLE));
     }
     names.join(", ")
+}
+
+/// The tables no service gets, with why: the migration tools', the
+/// excluded ones and the orphans.
+fn unplaced_section(out: &mut String, proposal: &Proposal) {
+    if proposal.unplaced_tables.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<section id=\"unplaced\">\n<h2>Unplaced tables</h2>\n<table>\n\
+         <thead><tr><th>Table</th><th>Why</th><th>Detail</th></tr></thead>\n<tbody>\n",
+    );
+    for unplaced in &proposal.unplaced_tables {
+        let _ = writeln!(
+            out,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            escape(&unplaced.table),
+            unplaced.reason.label(),
+            escape(&unplaced.detail)
+        );
+    }
+    out.push_str("</tbody>\n</table>\n</section>\n");
 }
 
 fn table_link(name: &str, tables: &Tables<'_>) -> String {
