@@ -9,6 +9,7 @@ use super::extract::{extract_items, FileContext};
 use super::facts::{Event, FnKind, MacroCall, ModuleFacts};
 use super::modules::ModuleRecord;
 use super::names::TableIndex;
+use crate::model::Diagnostic;
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -17,6 +18,47 @@ use syn::parse::{ParseStream, Parser};
 
 /// How deep expansions may nest (`insert!` expanding to `last!`).
 const MAX_DEPTH: u32 = 4;
+
+/// Most expansions one call may make, nested ones included: a macro that
+/// calls itself (or others) several times would otherwise make
+/// exponentially many within [`MAX_DEPTH`].
+const MAX_EXPANSIONS: usize = 256;
+
+/// Most tokens (those inside groups included) one call's expansions may
+/// produce in all.
+const MAX_TOKENS: usize = 1 << 20;
+
+/// What one call's expansions may still make, and whether they ran out.
+struct Budget {
+    expansions: usize,
+    tokens: usize,
+    exhausted: bool,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            expansions: MAX_EXPANSIONS,
+            tokens: MAX_TOKENS,
+            exhausted: false,
+        }
+    }
+}
+
+/// The number of tokens in `tokens`, those inside groups included.
+fn token_count(tokens: &TokenStream) -> usize {
+    let mut count = 0;
+    let mut pending = vec![tokens.clone()];
+    while let Some(stream) = pending.pop() {
+        for tt in stream {
+            count += 1;
+            if let TokenTree::Group(g) = tt {
+                pending.push(g.stream());
+            }
+        }
+    }
+    count
+}
 
 #[derive(Debug, Clone)]
 enum Matcher {
@@ -216,7 +258,10 @@ fn match_seq(matchers: &[Matcher], input: ParseStream<'_>, out: &mut Bindings) -
                     }
                     let fork = input.fork();
                     let mut round = Bindings::default();
-                    if match_seq(inner, &fork, &mut round).is_err() {
+                    // A round that takes no token would repeat forever.
+                    if match_seq(inner, &fork, &mut round).is_err()
+                        || fork.cursor() == input.cursor()
+                    {
                         break;
                     }
                     syn::parse::discouraged::Speculative::advance_to(input, &fork);
@@ -283,10 +328,15 @@ fn rounds_of(body: &TokenStream, bindings: &Bindings) -> usize {
     0
 }
 
-fn transcribe(body: &TokenStream, bindings: &Bindings, out: &mut TokenStream) {
+/// Writes `body` with `bindings` substituted to `out`, taking the tokens
+/// written from `left`; stops early when `left` runs out.
+fn transcribe(body: &TokenStream, bindings: &Bindings, out: &mut TokenStream, left: &mut usize) {
     let tokens: Vec<TokenTree> = body.clone().into_iter().collect();
     let mut i = 0;
     while i < tokens.len() {
+        if *left == 0 {
+            return;
+        }
         match &tokens[i] {
             TokenTree::Punct(p) if p.as_char() == '$' => match tokens.get(i + 1) {
                 Some(TokenTree::Ident(name)) if name == "crate" => {
@@ -294,22 +344,34 @@ fn transcribe(body: &TokenStream, bindings: &Bindings, out: &mut TokenStream) {
                         "crate",
                         name.span(),
                     ))]);
+                    *left -= 1;
                     i += 2;
                 }
                 Some(TokenTree::Ident(name)) => {
-                    match bindings.get(&name.to_string()) {
-                        Some(Binding::Leaf(tokens)) => out.extend(tokens.clone()),
-                        _ => out.extend([tokens[i].clone(), tokens[i + 1].clone()]),
-                    }
+                    let written = match bindings.get(&name.to_string()) {
+                        Some(Binding::Leaf(tokens)) => {
+                            out.extend(tokens.clone());
+                            token_count(tokens)
+                        }
+                        _ => {
+                            out.extend([tokens[i].clone(), tokens[i + 1].clone()]);
+                            2
+                        }
+                    };
+                    *left = left.saturating_sub(written);
                     i += 2;
                 }
                 Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis => {
                     let (sep, _, used) = repetition_tail(&tokens[i + 2..]);
                     let inner = g.stream();
                     for round in 0..rounds_of(&inner, bindings) {
+                        if *left == 0 {
+                            break;
+                        }
                         if round > 0 {
                             if let Some(sep) = &sep {
                                 if let Ok(sep) = sep.parse::<TokenStream>() {
+                                    *left = left.saturating_sub(token_count(&sep));
                                     out.extend(sep);
                                 }
                             }
@@ -323,18 +385,20 @@ fn transcribe(body: &TokenStream, bindings: &Bindings, out: &mut TokenStream) {
                                 }
                             }
                         }
-                        transcribe(&inner, &scoped, out);
+                        transcribe(&inner, &scoped, out, left);
                     }
                     i += 2 + used;
                 }
                 _ => {
                     out.extend([tokens[i].clone()]);
+                    *left -= 1;
                     i += 1;
                 }
             },
             TokenTree::Group(g) => {
+                *left -= 1;
                 let mut inner = TokenStream::new();
-                transcribe(&g.stream(), bindings, &mut inner);
+                transcribe(&g.stream(), bindings, &mut inner, left);
                 let mut group = Group::new(g.delimiter(), inner);
                 group.set_span(g.span());
                 out.extend([TokenTree::Group(group)]);
@@ -342,14 +406,16 @@ fn transcribe(body: &TokenStream, bindings: &Bindings, out: &mut TokenStream) {
             }
             other => {
                 out.extend([other.clone()]);
+                *left -= 1;
                 i += 1;
             }
         }
     }
 }
 
-/// Expands `tokens` with the first rule that matches them.
-fn expand(rules: &[Rule], tokens: &TokenStream) -> Option<TokenStream> {
+/// Expands `tokens` with the first rule that matches them, taking the
+/// tokens written from `left`.
+fn expand(rules: &[Rule], tokens: &TokenStream, left: &mut usize) -> Option<TokenStream> {
     rules.iter().find_map(|rule| {
         let mut bindings = Bindings::default();
         let parser = |s: ParseStream<'_>| {
@@ -362,7 +428,7 @@ fn expand(rules: &[Rule], tokens: &TokenStream) -> Option<TokenStream> {
         };
         parser.parse2(tokens.clone()).ok()?;
         let mut out = TokenStream::new();
-        transcribe(&rule.body, &bindings, &mut out);
+        transcribe(&rule.body, &bindings, &mut out, left);
         Some(out)
     })
 }
@@ -380,8 +446,9 @@ impl Definitions<'_> {
         tokens: TokenStream,
         depth: u32,
         parsed: &mut RuleCache,
+        budget: &mut Budget,
     ) -> Vec<syn::Item> {
-        let Some(expansion) = self.expansion(name, &tokens, parsed) else {
+        let Some(expansion) = self.expansion(name, &tokens, parsed, budget) else {
             return Vec::new();
         };
         let Ok(file) = syn::parse2::<syn::File>(expansion) else {
@@ -392,7 +459,13 @@ impl Definitions<'_> {
             match item {
                 syn::Item::Macro(m) if m.ident.is_none() && depth < MAX_DEPTH => {
                     let inner = macro_name(&m.mac);
-                    items.extend(self.items(&inner, m.mac.tokens.clone(), depth + 1, parsed));
+                    items.extend(self.items(
+                        &inner,
+                        m.mac.tokens.clone(),
+                        depth + 1,
+                        parsed,
+                        budget,
+                    ));
                 }
                 other => items.push(other),
             }
@@ -407,8 +480,9 @@ impl Definitions<'_> {
         tokens: TokenStream,
         depth: u32,
         parsed: &mut RuleCache,
+        budget: &mut Budget,
     ) -> Vec<syn::ImplItem> {
-        let Some(expansion) = self.expansion(name, &tokens, parsed) else {
+        let Some(expansion) = self.expansion(name, &tokens, parsed, budget) else {
             return Vec::new();
         };
         let mut wrapped: TokenStream = "impl Carve".parse().unwrap_or_default();
@@ -421,7 +495,13 @@ impl Definitions<'_> {
             match item {
                 syn::ImplItem::Macro(m) if depth < MAX_DEPTH => {
                     let inner = macro_name(&m.mac);
-                    items.extend(self.impl_items(&inner, m.mac.tokens.clone(), depth + 1, parsed));
+                    items.extend(self.impl_items(
+                        &inner,
+                        m.mac.tokens.clone(),
+                        depth + 1,
+                        parsed,
+                        budget,
+                    ));
                 }
                 other => items.push(other),
             }
@@ -429,17 +509,29 @@ impl Definitions<'_> {
         items
     }
 
+    /// The expansion of one call, unless `budget` runs out.
     fn expansion(
         &self,
         name: &str,
         tokens: &TokenStream,
         parsed: &mut RuleCache,
+        budget: &mut Budget,
     ) -> Option<TokenStream> {
         let text = self.texts.get(name)?;
+        if budget.exhausted || budget.expansions == 0 {
+            budget.exhausted = true;
+            return None;
+        }
+        budget.expansions -= 1;
         let rules = parsed
             .entry(name.to_string())
             .or_insert_with(|| parse_rules(text));
-        expand(rules, tokens)
+        let expansion = expand(rules, tokens, &mut budget.tokens);
+        if budget.tokens == 0 {
+            budget.exhausted = true;
+            return None;
+        }
+        expansion
     }
 }
 
@@ -524,8 +616,14 @@ fn worth_expanding(text: &str) -> bool {
 }
 
 /// Expands every recorded item-position call of a workspace macro and adds
-/// what the expansions define to their modules.
-pub fn expand_all(records: &mut [ModuleRecord], root: &Path, tables: &TableIndex) {
+/// what the expansions define to their modules. A call whose expansions
+/// grow past [`MAX_EXPANSIONS`] or [`MAX_TOKENS`] keeps what was expanded
+/// until then, with a warning.
+pub fn expand_all(
+    records: &mut [ModuleRecord],
+    root: &Path,
+    tables: &TableIndex,
+) -> Vec<Diagnostic> {
     let mut texts: FxHashMap<&str, &str> = FxHashMap::default();
     for record in records.iter() {
         for (name, text) in &record.facts.macro_defs {
@@ -535,7 +633,7 @@ pub fn expand_all(records: &mut [ModuleRecord], root: &Path, tables: &TableIndex
         }
     }
     if texts.is_empty() {
-        return;
+        return Vec::new();
     }
     let wanted = |r: &ModuleRecord| {
         r.facts
@@ -551,7 +649,8 @@ pub fn expand_all(records: &mut [ModuleRecord], root: &Path, tables: &TableIndex
         .collect();
     let definitions = Definitions { texts };
     let files: Vec<String> = jobs.iter().map(|(i, _)| records[*i].file.clone()).collect();
-    let expanded: Vec<Vec<(ModuleFacts, u32)>> = jobs
+    type Expanded = (Vec<(ModuleFacts, u32)>, Vec<Diagnostic>);
+    let expanded: Vec<Expanded> = jobs
         .par_iter()
         .zip(&files)
         .map(|((_, calls), file)| {
@@ -564,52 +663,76 @@ pub fn expand_all(records: &mut [ModuleRecord], root: &Path, tables: &TableIndex
             };
             let mut cache = RuleCache::default();
             let mut out = Vec::new();
+            let mut diagnostics = Vec::new();
             for call in calls {
                 let Ok(tokens) = call.tokens.parse::<TokenStream>() else {
                     continue;
                 };
+                let mut budget = Budget::default();
                 let facts = match &call.self_ty {
                     Some(self_ty) => {
-                        let items = definitions.impl_items(&call.name, tokens, 0, &mut cache);
-                        if items.is_empty() {
-                            continue;
+                        let items =
+                            definitions.impl_items(&call.name, tokens, 0, &mut cache, &mut budget);
+                        let self_ty = syn::parse_str::<syn::Type>(&self_ty.join("::"));
+                        match self_ty {
+                            Ok(self_ty) if !items.is_empty() => {
+                                let imp = syn::ItemImpl {
+                                    attrs: Vec::new(),
+                                    defaultness: None,
+                                    unsafety: None,
+                                    impl_token: Default::default(),
+                                    generics: Default::default(),
+                                    trait_: None,
+                                    self_ty: Box::new(self_ty),
+                                    brace_token: Default::default(),
+                                    items,
+                                };
+                                Some(extract_items(&ctx, &[syn::Item::Impl(imp)]))
+                            }
+                            _ => None,
                         }
-                        let Ok(self_ty) = syn::parse_str::<syn::Type>(&self_ty.join("::")) else {
-                            continue;
-                        };
-                        let imp = syn::ItemImpl {
-                            attrs: Vec::new(),
-                            defaultness: None,
-                            unsafety: None,
-                            impl_token: Default::default(),
-                            generics: Default::default(),
-                            trait_: None,
-                            self_ty: Box::new(self_ty),
-                            brace_token: Default::default(),
-                            items,
-                        };
-                        extract_items(&ctx, &[syn::Item::Impl(imp)])
                     }
                     None => {
-                        let items = definitions.items(&call.name, tokens, 0, &mut cache);
+                        let items =
+                            definitions.items(&call.name, tokens, 0, &mut cache, &mut budget);
                         if items.is_empty() {
-                            continue;
+                            None
+                        } else {
+                            Some(extract_items(&ctx, &items))
                         }
-                        extract_items(&ctx, &items)
                     }
                 };
-                out.push((facts, call.line));
+                if budget.exhausted {
+                    diagnostics.push(cut_expansion(&call.name).at(file.as_str(), call.line, 1));
+                }
+                if let Some(facts) = facts {
+                    out.push((facts, call.line));
+                }
             }
             drop(cache);
             proc_macro2::extra::invalidate_current_thread_spans();
-            out
+            (out, diagnostics)
         })
         .collect();
-    for ((index, _), results) in jobs.iter().zip(expanded) {
+    let mut diagnostics = Vec::new();
+    for ((index, _), (results, cut)) in jobs.iter().zip(expanded) {
         for (facts, line) in results {
             merge(&mut records[*index].facts, facts, line);
         }
+        diagnostics.extend(cut);
     }
+    diagnostics
+}
+
+/// The warning for a call whose expansion was cut short.
+fn cut_expansion(name: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "rust-macro-too-large",
+        format!(
+            "expanding `{name}!` takes more than {MAX_EXPANSIONS} nested expansions or {MAX_TOKENS} tokens; only what was expanded before is read"
+        ),
+    )
+    .with_help("functions the rest of the expansion would define are missing, and so are calls to them")
 }
 
 #[cfg(test)]
@@ -618,7 +741,46 @@ mod tests {
 
     fn expand_text(def: &str, call: &str) -> Option<String> {
         let rules = parse_rules(def);
-        expand(&rules, &call.parse().unwrap()).map(|t| t.to_string())
+        let mut left = MAX_TOKENS;
+        expand(&rules, &call.parse().unwrap(), &mut left).map(|t| t.to_string())
+    }
+
+    #[test]
+    fn a_repetition_that_takes_no_token_ends() {
+        assert!(expand_text("($()*) => { fn f() {} };", "a").is_none());
+        let out = expand_text("($()* $name:ident) => { fn $name() {} };", "a").unwrap();
+        assert!(out.contains("fn a"), "{out}");
+    }
+
+    #[test]
+    fn a_call_that_multiplies_is_cut_with_a_warning() {
+        let def = format!(
+            "() => {{ fn f() {{ diesel::insert_into(users::table); }} {} }};",
+            "m!(); ".repeat(30)
+        );
+        let facts = ModuleFacts {
+            macro_defs: vec![("m".into(), def)],
+            macro_calls: vec![MacroCall {
+                name: "m".into(),
+                self_ty: None,
+                tokens: String::new(),
+                line: 2,
+            }],
+            ..ModuleFacts::default()
+        };
+        let mut records = vec![ModuleRecord {
+            crate_index: 0,
+            path: Vec::new(),
+            file: "src/lib.rs".into(),
+            parent: None,
+            facts,
+        }];
+        let diagnostics = expand_all(&mut records, Path::new("."), &TableIndex::default());
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].code, "rust-macro-too-large");
+        assert_eq!(diagnostics[0].line, Some(2));
+        let fns = records[0].facts.fns.len();
+        assert!(fns > 0 && fns <= MAX_EXPANSIONS, "{fns} functions");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod gate;
 pub mod macros;
 pub mod modules;
 pub mod names;
+pub mod nesting;
 pub mod resolve;
 pub mod sql_tables;
 pub mod syntax;
@@ -67,10 +68,11 @@ fn read_in_pool(root: &Path, gate: &SchemaGate) -> Option<(Codebase, Vec<Diagnos
     let ws = workspace::read_workspace(&root);
     let (mut records, tree_diagnostics) = modules::read_tree(&ws, &root, gate);
     let view = gate.wait()?;
-    macros::expand_all(&mut records, &root, &view.tables);
+    let macro_diagnostics = macros::expand_all(&mut records, &root, &view.tables);
     let sql_diagnostics = access::sql_strings::match_all(&mut records, &view.tables, view.dialect);
     let mut diagnostics = ws.diagnostics.clone();
     diagnostics.extend(tree_diagnostics);
+    diagnostics.extend(macro_diagnostics);
     diagnostics.extend(sql_diagnostics);
     let codebase = assemble::assemble(&root, &ws, records);
     diagnostics.sort_by(|a, b| {

@@ -1,0 +1,8 @@
+//! The statement splitter, Mssql rules.
+#![no_main]
+
+use carve::model::Dialect;
+use carve_fuzz::split;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| split(data, Dialect::Mssql));

@@ -1,0 +1,8 @@
+//! The statement splitter, Sqlite rules.
+#![no_main]
+
+use carve::model::Dialect;
+use carve_fuzz::split;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| split(data, Dialect::Sqlite));
