@@ -393,3 +393,45 @@ fn migrations_of_another_dialect_are_refused() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("postgres"), "{stderr}");
 }
+
+#[test]
+fn postgres_dev_url_finds_the_table_dynamic_sql_creates() {
+    let Some(url) = server_url(POSTGRES_ENV) else {
+        return;
+    };
+    let _serial = serial();
+    let before = scratch_databases(&url);
+    // `EXECUTE format(...)` in a DO block creates `audit_2026`: static
+    // replay cannot (sql-dynamic), the server does, and --dev-url says so.
+    let out = carve(&[
+        "analyze",
+        repo("fixtures/schemas/postgres-do-blocks")
+            .to_str()
+            .expect("UTF-8 path"),
+        "--schema-only",
+        "--format",
+        "json",
+        "--dev-url",
+        &url,
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report = json(&out, "--dev-url");
+    let differs: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["code"] == "dev-url-differs")
+        .filter_map(|d| d["message"].as_str())
+        .collect();
+    assert_eq!(
+        differs,
+        ["table audit_2026: on the server, but not in static replay"],
+        "{stderr}"
+    );
+    let after = scratch_databases(&url);
+    assert!(
+        after.difference(&before).next().is_none(),
+        "scratch database left behind: {after:?}"
+    );
+}
