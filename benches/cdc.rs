@@ -26,6 +26,8 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+#[path = "../tests/common/mod.rs"]
+mod common;
 #[path = "../tests/e2e_support/mod.rs"]
 mod e2e_support;
 

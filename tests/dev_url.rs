@@ -9,11 +9,13 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use carve::ingest::dev_url::SCRATCH_PREFIX;
+mod common;
+
+use common::scratch::scratch_databases;
+use common::{carve_output, json_report, server_env};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 const POSTGRES_ENV: &str = "CARVE_TEST_POSTGRES_URL";
 const MYSQL_ENV: &str = "CARVE_TEST_MYSQL_URL";
@@ -26,68 +28,8 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// Skips (prints and returns `None`) outside CI; fails inside it.
-fn server_url(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(v) if !v.trim().is_empty() => Some(v.trim().to_string()),
-        _ => {
-            if in_ci() {
-                panic!("CI=true but {var} not set");
-            }
-            println!("skipped: {var} not set");
-            None
-        }
-    }
-}
-
 fn repo(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
-}
-
-fn carve(args: &[&str]) -> Output {
-    assert_cmd::Command::cargo_bin("carve")
-        .expect("carve binary")
-        .args(args)
-        .output()
-        .expect("carve runs")
-}
-
-/// The scratch databases on the server, from its catalog.
-fn scratch_databases(url: &str) -> BTreeSet<String> {
-    use sqlx::{Connection, Row};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let pattern = format!("{SCRATCH_PREFIX}%");
-        if url.starts_with("postgres") {
-            let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
-            let rows = sqlx::query("SELECT datname FROM pg_database WHERE datname LIKE $1")
-                .bind(&pattern)
-                .fetch_all(&mut conn)
-                .await
-                .expect("list databases");
-            rows.iter().map(|r| r.get::<String, _>(0)).collect()
-        } else {
-            let url = url.replacen("mariadb://", "mysql://", 1);
-            let mut conn = sqlx::MySqlConnection::connect(&url)
-                .await
-                .expect("connect");
-            let rows = sqlx::query(
-                "SELECT CAST(schema_name AS CHAR) FROM information_schema.schemata WHERE schema_name LIKE ?",
-            )
-            .bind(&pattern)
-            .fetch_all(&mut conn)
-            .await
-            .expect("list databases");
-            rows.iter().map(|r| r.get::<String, _>(0)).collect()
-        }
-    })
 }
 
 type Shape = (
@@ -160,20 +102,10 @@ fn shapes(report: &Value) -> BTreeMap<String, Shape> {
         .collect()
 }
 
-fn json(output: &Output, what: &str) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{what}: no JSON report ({e}); exit {:?}; stderr:\n{}",
-            output.status.code(),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
-
 /// Runs `--dev-url` and static replay on `path`; both must agree.
 fn check_agreement(url: &str, path: &Path) {
     let path_text = path.to_str().expect("UTF-8 path");
-    let dev = carve(&[
+    let dev = carve_output(&[
         "analyze",
         path_text,
         "--schema-only",
@@ -184,7 +116,7 @@ fn check_agreement(url: &str, path: &Path) {
     ]);
     let stderr = String::from_utf8_lossy(&dev.stderr);
     assert_eq!(dev.status.code(), Some(0), "{}: {stderr}", path.display());
-    let dev_report = json(&dev, "--dev-url");
+    let dev_report = json_report(&dev, "--dev-url");
     let differs: Vec<&Value> = dev_report["diagnostics"]
         .as_array()
         .map(|ds| {
@@ -203,7 +135,7 @@ fn check_agreement(url: &str, path: &Path) {
     } else {
         "mysql"
     };
-    let stat = carve(&[
+    let stat = carve_output(&[
         "analyze",
         path_text,
         "--schema-only",
@@ -212,7 +144,7 @@ fn check_agreement(url: &str, path: &Path) {
         "--dialect",
         dialect,
     ]);
-    let stat_report = json(&stat, "static replay");
+    let stat_report = json_report(&stat, "static replay");
     let (dev_shapes, stat_shapes) = (shapes(&dev_report), shapes(&stat_report));
     assert_eq!(
         dev_shapes,
@@ -251,7 +183,7 @@ fn check_fixtures(url: &str, fixtures: &[&str], excluded: &[(&str, &str)]) {
 
 #[test]
 fn postgres_dev_url_agrees_with_static_replay() {
-    let Some(url) = server_url(POSTGRES_ENV) else {
+    let Some(url) = server_env(POSTGRES_ENV) else {
         return;
     };
     check_fixtures(
@@ -281,7 +213,7 @@ fn postgres_dev_url_agrees_with_static_replay() {
 
 #[test]
 fn mysql_dev_url_agrees_with_static_replay() {
-    let Some(url) = server_url(MYSQL_ENV) else {
+    let Some(url) = server_env(MYSQL_ENV) else {
         return;
     };
     check_fixtures(
@@ -329,7 +261,7 @@ fn check_failure(url: &str, dialect: &str) {
     let _serial = serial();
     let dir = failing_fixture(dialect);
     let before = scratch_databases(url);
-    let out = carve(&[
+    let out = carve_output(&[
         "analyze",
         dir.path().to_str().expect("UTF-8"),
         "--schema-only",
@@ -363,24 +295,24 @@ fn check_failure(url: &str, dialect: &str) {
 
 #[test]
 fn postgres_failing_migration_names_file_statement_and_message() {
-    if let Some(url) = server_url(POSTGRES_ENV) {
+    if let Some(url) = server_env(POSTGRES_ENV) {
         check_failure(&url, "postgres");
     }
 }
 
 #[test]
 fn mysql_failing_migration_names_file_statement_and_message() {
-    if let Some(url) = server_url(MYSQL_ENV) {
+    if let Some(url) = server_env(MYSQL_ENV) {
         check_failure(&url, "mysql");
     }
 }
 
 #[test]
 fn migrations_of_another_dialect_are_refused() {
-    let Some(url) = server_url(MYSQL_ENV) else {
+    let Some(url) = server_env(MYSQL_ENV) else {
         return;
     };
-    let out = carve(&[
+    let out = carve_output(&[
         "analyze",
         repo("fixtures/schemas/golang-migrate")
             .to_str()
@@ -396,14 +328,14 @@ fn migrations_of_another_dialect_are_refused() {
 
 #[test]
 fn postgres_dev_url_finds_the_table_dynamic_sql_creates() {
-    let Some(url) = server_url(POSTGRES_ENV) else {
+    let Some(url) = server_env(POSTGRES_ENV) else {
         return;
     };
     let _serial = serial();
     let before = scratch_databases(&url);
     // `EXECUTE format(...)` in a DO block creates `audit_2026`: static
     // replay cannot (sql-dynamic), the server does, and --dev-url says so.
-    let out = carve(&[
+    let out = carve_output(&[
         "analyze",
         repo("fixtures/schemas/postgres-do-blocks")
             .to_str()
@@ -416,7 +348,7 @@ fn postgres_dev_url_finds_the_table_dynamic_sql_creates() {
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let report = json(&out, "--dev-url");
+    let report = json_report(&out, "--dev-url");
     let differs: Vec<&str> = report["diagnostics"]
         .as_array()
         .into_iter()

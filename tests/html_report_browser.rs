@@ -14,24 +14,12 @@ mod common;
 mod generate_schema;
 
 use assert_cmd::Command as CarveCommand;
+use common::skip;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(180);
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// Outside CI: prints why the caller skips and gives `None`. Under CI: fails.
-fn skip<T>(reason: &str) -> Option<T> {
-    if in_ci() {
-        panic!("CI=true but {reason}");
-    }
-    println!("skipped: {reason}");
-    None
-}
 
 fn chromium() -> Option<PathBuf> {
     if let Ok(path) = std::env::var("CARVE_TEST_CHROMIUM") {

@@ -11,14 +11,17 @@
 
 #![allow(clippy::print_stdout)]
 
+mod common;
+
 use carve::ingest::rust::read_codebase;
 use carve::ingest::sql::ingest_text;
 use carve::ingest::{load_schema, SchemaRequest};
 use carve::model::{Dialect, Schema, Table};
+use common::scratch::scratch_databases;
+use common::{carve_output, json_report, server_env};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 const MYSQL_ENV: &str = "CARVE_TEST_MYSQL_URL";
 
@@ -341,40 +344,6 @@ fn code_finds_mixed_case_tables_in_any_spelling() {
 // --dev-url on MariaDB
 // ---------------------------------------------------------------------------
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// Skips (prints and returns `None`) outside CI; fails inside it.
-fn server_url(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(v) if !v.trim().is_empty() => Some(v.trim().to_string()),
-        _ => {
-            assert!(!in_ci(), "CI=true but {var} not set");
-            println!("skipped: {var} not set");
-            None
-        }
-    }
-}
-
-fn carve(args: &[&str]) -> Output {
-    assert_cmd::Command::cargo_bin("carve")
-        .expect("carve binary")
-        .args(args)
-        .output()
-        .expect("carve runs")
-}
-
-fn json(output: &Output, what: &str) -> Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{what}: no JSON report ({e}); exit {:?}; stderr:\n{}",
-            output.status.code(),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
-
 /// `(table, columns, primary key, foreign keys)` of a JSON report, names
 /// exactly as reported.
 fn report_shape(report: &Value) -> BTreeSet<String> {
@@ -412,38 +381,15 @@ fn report_shape(report: &Value) -> BTreeSet<String> {
     out
 }
 
-/// The scratch databases `--dev-url` may have left on the server.
-fn scratch_databases(url: &str) -> BTreeSet<String> {
-    use sqlx::{Connection, Row};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async {
-        let url = url.replacen("mariadb://", "mysql://", 1);
-        let mut conn = sqlx::MySqlConnection::connect(&url)
-            .await
-            .expect("connect");
-        let rows = sqlx::query(
-            "SELECT CAST(schema_name AS CHAR) FROM information_schema.schemata WHERE schema_name LIKE ?",
-        )
-        .bind(format!("{}%", carve::ingest::dev_url::SCRATCH_PREFIX))
-        .fetch_all(&mut conn)
-        .await
-        .expect("list databases");
-        rows.iter().map(|r| r.get::<String, _>(0)).collect()
-    })
-}
-
 #[test]
 fn mysql_dev_url_agrees_with_static_replay_on_mixed_case_names() {
-    let Some(url) = server_url(MYSQL_ENV) else {
+    let Some(url) = server_env(MYSQL_ENV) else {
         return;
     };
     let path = fixture("mysql-mixed-case");
     let path = path.to_str().expect("UTF-8 path");
     let before = scratch_databases(&url);
-    let dev = carve(&[
+    let dev = carve_output(&[
         "analyze",
         path,
         "--schema-only",
@@ -454,7 +400,7 @@ fn mysql_dev_url_agrees_with_static_replay_on_mixed_case_names() {
     ]);
     let stderr = String::from_utf8_lossy(&dev.stderr);
     assert_eq!(dev.status.code(), Some(0), "{stderr}");
-    let dev_report = json(&dev, "--dev-url");
+    let dev_report = json_report(&dev, "--dev-url");
     let differs: Vec<&Value> = dev_report["diagnostics"]
         .as_array()
         .into_iter()
@@ -462,7 +408,7 @@ fn mysql_dev_url_agrees_with_static_replay_on_mixed_case_names() {
         .filter(|d| d["code"] == "dev-url-differs")
         .collect();
     assert!(differs.is_empty(), "{differs:#?}");
-    let stat = carve(&[
+    let stat = carve_output(&[
         "analyze",
         path,
         "--schema-only",
@@ -471,7 +417,7 @@ fn mysql_dev_url_agrees_with_static_replay_on_mixed_case_names() {
         "--dialect",
         "mysql",
     ]);
-    let stat_report = json(&stat, "static replay");
+    let stat_report = json_report(&stat, "static replay");
     let live = report_shape(&dev_report);
     assert_eq!(live, report_shape(&stat_report));
     // The server's own spelling, both tables that differ only in case.

@@ -12,7 +12,10 @@
 // output is the point, so printing is allowed here.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod common;
+
 use carve::ingest::live::{introspect, redact_url, LiveOptions};
+use common::skip;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -28,20 +31,6 @@ const MYSQL_ENV: &str = "CARVE_TEST_MYSQL_URL";
 // ---------------------------------------------------------------------------
 // Environment and servers
 // ---------------------------------------------------------------------------
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// Skips (prints and returns `None`) outside CI; fails inside it, because CI
-/// is where these tests are supposed to run for real.
-fn skip_or_fail(reason: String) -> Option<Server> {
-    if in_ci() {
-        panic!("CI=true but {reason}");
-    }
-    println!("skipped: {reason}");
-    None
-}
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
@@ -62,17 +51,17 @@ fn server(kind: Kind) -> Option<Server> {
     };
     let raw = match std::env::var(var) {
         Ok(v) if !v.trim().is_empty() => v,
-        _ => return skip_or_fail(format!("{var} not set")),
+        _ => return skip(&format!("{var} not set")),
     };
     let url = Url::parse(raw.trim()).unwrap_or_else(|e| panic!("{var} is not a URL: {e}"));
     let server = Server { kind, url };
     let client = server.client_name();
     if Command::new(client).arg("--version").output().is_err() {
-        return skip_or_fail(format!("the `{client}` client is not on PATH"));
+        return skip(&format!("the `{client}` client is not on PATH"));
     }
     match server.run_sql(None, "SELECT 1;") {
         Ok(_) => Some(server),
-        Err(e) => skip_or_fail(format!(
+        Err(e) => skip(&format!(
             "server at {} unreachable: {e}",
             redact_url(server.url.as_str())
         )),

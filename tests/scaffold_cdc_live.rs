@@ -9,37 +9,24 @@
 // These tests say what they skipped; that output is the point.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod common;
 mod scaffold_support;
 
 use carve::model::{Column, Dialect, Table};
 use carve::scaffold::render_all;
 use carve::scaffold::spec::{ScaffoldSpec, ServiceSpec};
 use carve::scaffold::templates::Templates;
+use common::{server_env, skip};
 use scaffold_support::{shop_dir, shop_schema};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{SystemTime, UNIX_EPOCH};
 use url::Url;
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-fn skip_or_fail(reason: String) -> Option<Url> {
-    if in_ci() {
-        panic!("CI=true but {reason}");
-    }
-    println!("skipped: {reason}");
-    None
-}
-
+/// The server URL in `var`, parsed; unset, the test skips (fails under CI).
 fn server_url(var: &str) -> Option<Url> {
-    match std::env::var(var) {
-        Ok(v) if !v.trim().is_empty() => {
-            Some(Url::parse(v.trim()).unwrap_or_else(|e| panic!("{var}: {e}")))
-        }
-        _ => skip_or_fail(format!("{var} not set")),
-    }
+    let url = server_env(var)?;
+    Some(Url::parse(&url).unwrap_or_else(|e| panic!("{var}: {e}")))
 }
 
 /// A name no other run uses: `<prefix>-<pid>-<nanos>`-ish, lower case.
@@ -73,12 +60,12 @@ impl Postgres {
     fn connect() -> Option<Postgres> {
         let url = server_url("CARVE_TEST_POSTGRES_URL")?;
         if Command::new("psql").arg("--version").output().is_err() {
-            skip_or_fail("the `psql` client is not on PATH".into())?;
+            skip::<()>("the `psql` client is not on PATH")?;
         }
         let server = Postgres { url };
         match server.psql(None, &["-c", "SELECT 1"]) {
             Ok(_) => Some(server),
-            Err(e) => skip_or_fail(format!("PostgreSQL unreachable: {e}")).and(None),
+            Err(e) => skip(&format!("PostgreSQL unreachable: {e}")),
         }
     }
 
@@ -355,14 +342,14 @@ fn mysql_prerequisites_create_the_user_and_grant_twice() {
         return;
     };
     let Some(client) = mysql_client() else {
-        skip_or_fail("neither `mariadb` nor `mysql` is on PATH".into());
+        skip::<()>("neither `mariadb` nor `mysql` is on PATH");
         return;
     };
     if !mysql_run(client, &url, &[], None, Some("SELECT 1"))
         .status
         .success()
     {
-        skip_or_fail(format!(
+        skip::<()>(&format!(
             "MySQL/MariaDB at {} unreachable",
             url.host_str().unwrap_or("?")
         ));

@@ -23,6 +23,7 @@ use carve::plan::load::load_plan;
 use carve::scaffold::service::render_all;
 use carve::scaffold::spec::{GeneratedFile, ScaffoldSpec};
 use carve::scaffold::templates::Templates;
+use common::server_env;
 use e2e_support::{free_port, http};
 use serde_json::{json, Value};
 use sqlx::{Connection, PgConnection, Row};
@@ -236,23 +237,6 @@ fn generated_workspace_builds_without_warnings_and_passes_its_tests() {
 // ---------------------------------------------------------------------------
 // Servers: environment, a fresh database, the running service
 // ---------------------------------------------------------------------------
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// The variable's value; outside CI a missing one skips (prints, `None`),
-/// under CI it fails.
-fn server_env(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(v) if !v.trim().is_empty() => Some(v.trim().to_string()),
-        _ if in_ci() => panic!("CI=true but {var} is not set"),
-        _ => {
-            println!("skipped: {var} not set");
-            None
-        }
-    }
-}
 
 fn unique(label: &str) -> String {
     let nanos = SystemTime::now()

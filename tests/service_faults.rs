@@ -27,6 +27,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod common;
 mod e2e_support;
 
 use e2e_support::kafka::{self, Record};

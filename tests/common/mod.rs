@@ -1,7 +1,55 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code, clippy::print_stderr)]
+#![allow(dead_code, clippy::print_stdout, clippy::print_stderr)]
+
+pub(crate) mod scratch;
 
 use std::path::PathBuf;
+use std::process::Output;
+
+/// Whether this is CI's run (`CI=true` or `CI=1`): there a test whose server
+/// or tool is missing fails instead of skipping.
+pub(crate) fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Outside CI: prints why the caller skips and gives `None`. Under CI: fails.
+pub(crate) fn skip<T>(reason: &str) -> Option<T> {
+    if in_ci() {
+        panic!("CI=true but {reason}");
+    }
+    println!("skipped: {reason}");
+    None
+}
+
+/// The trimmed value of the environment variable that names a server (a
+/// URL, a bootstrap address); unset or empty, the caller skips (see [`skip`]).
+pub(crate) fn server_env(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.trim().is_empty() => Some(v.trim().to_string()),
+        _ => skip(&format!("{var} is not set")),
+    }
+}
+
+/// `carve ARGS`: its output, whatever its exit status.
+pub(crate) fn carve_output(args: &[&str]) -> Output {
+    assert_cmd::Command::cargo_bin("carve")
+        .expect("carve binary")
+        .args(args)
+        .output()
+        .expect("carve runs")
+}
+
+/// The JSON report carve printed; fails the test with carve's exit status
+/// and standard error when there is none.
+pub(crate) fn json_report(output: &Output, what: &str) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{what}: no JSON report ({e}); exit {:?}; stderr:\n{}",
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
 
 /// `../shared/corpus` next to the crate, or `None` (with a note) when it is
 /// absent outside CI. Under `CI=true` its absence fails the test.
@@ -10,7 +58,7 @@ pub(crate) fn corpus_dir() -> Option<PathBuf> {
     if dir.is_dir() {
         return Some(dir);
     }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
+    if in_ci() {
         panic!(
             "the corpus is missing at {}; CI must provide ../shared/corpus",
             dir.display()

@@ -15,6 +15,7 @@
 //! is a failure.
 #![allow(dead_code, clippy::print_stdout, clippy::print_stderr)]
 
+pub(crate) use crate::common::{server_env, skip};
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -22,26 +23,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-pub(crate) fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// Outside CI: prints why the caller skips and gives `None`. Under CI: fails.
-pub(crate) fn skip<T>(reason: &str) -> Option<T> {
-    if in_ci() {
-        panic!("CI=true but {reason}");
-    }
-    println!("skipped: {reason}");
-    None
-}
-
-pub(crate) fn env_var(name: &str) -> Option<String> {
-    match std::env::var(name) {
-        Ok(v) if !v.trim().is_empty() => Some(v.trim().to_string()),
-        _ => skip(&format!("{name} is not set")),
-    }
-}
 
 /// A name no other run uses, lower case, usable as a database, topic or
 /// role name: `<label>_<pid>_<nanos>`.
@@ -87,7 +68,7 @@ pub(crate) struct Postgres {
 impl Postgres {
     /// The server of `CARVE_TEST_POSTGRES_URL`, checked for `wal_level = logical`.
     pub(crate) fn from_env() -> Option<Postgres> {
-        let url = env_var("CARVE_TEST_POSTGRES_URL")?;
+        let url = server_env("CARVE_TEST_POSTGRES_URL")?;
         let url = url::Url::parse(&url).expect("CARVE_TEST_POSTGRES_URL is a URL");
         if Command::new("psql").arg("--version").output().is_err() {
             return skip("the `psql` client is not on PATH");
@@ -252,7 +233,7 @@ pub(crate) mod kafka {
     use std::time::{Duration, Instant};
 
     pub(crate) fn bootstrap_from_env() -> Option<String> {
-        super::env_var("CARVE_TEST_KAFKA_BOOTSTRAP")
+        super::server_env("CARVE_TEST_KAFKA_BOOTSTRAP")
     }
 
     fn block_on<F: std::future::Future>(future: F) -> F::Output {
