@@ -40,15 +40,28 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        let next = bytes.get(i + 1).copied().unwrap_or(0);
         let start = i;
-        let mut nests = false;
-        let links = chain;
-        match b {
-            b if b.is_ascii_whitespace() => {
-                i += 1;
-                continue;
+        // Most bytes are blanks and identifier characters: their runs are
+        // skipped first, with the least bookkeeping.
+        if b.is_ascii_whitespace() {
+            i = blanks_end(bytes, i + 1);
+            continue;
+        }
+        if is_ident_byte(b) {
+            if matches!(b, b'r' | b'b' | b'c') {
+                if let Some(end) = raw_string_at(bytes, i) {
+                    i = end;
+                    after_operand = true;
+                    continue;
+                }
             }
+            let end = ident_end(bytes, i + 1);
+            after_operand = !starts_expression(&bytes[i..end]);
+            i = end;
+            continue;
+        }
+        let next = bytes.get(i + 1).copied().unwrap_or(0);
+        match b {
             b'/' if next == b'/' => {
                 i = line_end(bytes, i);
                 continue;
@@ -65,41 +78,15 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
                 i = quote_end(bytes, i);
                 after_operand = true;
             }
-            b if is_ident_byte(b) => {
-                if let Some(end) = raw_string_at(bytes, i) {
-                    i = end;
-                    after_operand = true;
-                    continue;
-                }
-                let end = ident_end(bytes, i);
-                // Keywords after which an expression starts.
-                after_operand = !matches!(
-                    text.get(i..end).unwrap_or_default(),
-                    "return"
-                        | "break"
-                        | "in"
-                        | "if"
-                        | "match"
-                        | "while"
-                        | "else"
-                        | "let"
-                        | "mut"
-                        | "move"
-                        | "as"
-                        | "yield"
-                        | "box"
-                        | "dyn"
-                        | "impl"
-                );
-                i = end;
-            }
             b'(' | b'[' | b'{' => {
                 if b != b'{' && after_operand {
                     // A call or an index.
                     chain += 1;
                 }
                 depth += 1;
-                nests = true;
+                if depth > limit {
+                    return Some(start);
+                }
                 open.push((depth, chain));
                 chain = 0;
                 i += 1;
@@ -108,7 +95,12 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
             b')' | b']' => {
                 if let Some((inside, outer)) = open.pop() {
                     depth = inside - 1;
+                    // The chain the bracket was a link of goes on.
+                    let inner = chain;
                     chain = outer;
+                    if chain > inner && chain > max_chain {
+                        return Some(start);
+                    }
                 }
                 i += 1;
                 after_operand = true;
@@ -130,6 +122,9 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
                 let dots = bytes[i..].iter().take_while(|&&b| b == b'.').count();
                 if dots == 1 {
                     chain += 1;
+                    if chain > max_chain {
+                        return Some(start);
+                    }
                 }
                 i += dots;
                 after_operand = false;
@@ -148,7 +143,9 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
             }
             b'<' => {
                 depth += 1;
-                nests = true;
+                if depth > limit {
+                    return Some(start);
+                }
                 i += 1;
                 after_operand = false;
             }
@@ -169,7 +166,9 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
                     };
                 } else {
                     depth += 1;
-                    nests = true;
+                    if depth > limit {
+                        return Some(start);
+                    }
                     // `||` opens one closure.
                     i += if b == b'|' && next == b'|' { 2 } else { 1 };
                 }
@@ -177,6 +176,9 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
             }
             b'?' => {
                 chain += 1;
+                if chain > max_chain {
+                    return Some(start);
+                }
                 i += 1;
                 after_operand = true;
             }
@@ -190,9 +192,6 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
                 after_operand = false;
             }
         }
-        if (nests && depth > limit) || (chain > links && chain > max_chain) {
-            return Some(start);
-        }
     }
     None
 }
@@ -202,8 +201,21 @@ fn base(open: &[(usize, usize)]) -> usize {
     open.last().map_or(0, |&(inside, _)| inside)
 }
 
+/// Whether a byte may be part of an identifier (or a number): ASCII
+/// letters, digits, `_`, and any byte of a multi-byte character.
+const IDENT_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80;
+        b += 1;
+    }
+    table
+};
+
 fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+    IDENT_BYTES[usize::from(b)]
 }
 
 fn ident_end(bytes: &[u8], mut i: usize) -> usize {
@@ -211,6 +223,36 @@ fn ident_end(bytes: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+fn blanks_end(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+/// Keywords after which an expression starts, so that a following `-`,
+/// `!`, `*`, `&` or `|` is a prefix operator.
+fn starts_expression(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"return"
+            | b"break"
+            | b"in"
+            | b"if"
+            | b"match"
+            | b"while"
+            | b"else"
+            | b"let"
+            | b"mut"
+            | b"move"
+            | b"as"
+            | b"yield"
+            | b"box"
+            | b"dyn"
+            | b"impl"
+    )
 }
 
 fn line_end(bytes: &[u8], i: usize) -> usize {
@@ -242,12 +284,11 @@ fn block_comment_end(bytes: &[u8], mut i: usize) -> usize {
 
 /// The end of a string whose body starts at `i`, escapes honoured.
 fn string_end(bytes: &[u8], mut i: usize) -> usize {
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
+    while let Some(p) = memchr::memchr2(b'"', b'\\', &bytes[i.min(bytes.len())..]) {
+        if bytes[i + p] == b'"' {
+            return i + p + 1;
         }
+        i += p + 2;
     }
     bytes.len()
 }
