@@ -1,6 +1,7 @@
 //! Reading a diesel `schema.rs` (`table!`, `joinable!`) as a schema source,
 //! for projects whose SQL is not in the tree.
 
+use crate::ingest::rust::nesting;
 use crate::model::{
     Column, Diagnostic, Dialect, ForeignKey, Schema, SourceLocation, Table, TableRef,
 };
@@ -19,6 +20,14 @@ pub struct DieselSchema {
 
 /// Parses `text` (the file shown as `shown`).
 pub fn parse(text: &str, shown: &str) -> Result<DieselSchema, Diagnostic> {
+    // syn recurses once per level: a file nested thousands deep would
+    // overflow the stack, which cannot be caught.
+    if let Some((line, column)) = nesting::too_deep_at(text) {
+        return Err(
+            Diagnostic::error("rust-unparsed", nesting::too_deep_message(shown))
+                .at(shown, line, column),
+        );
+    }
     let file = syn::parse_file(text).map_err(|e| {
         let start = e.span().start();
         Diagnostic::error(
@@ -292,6 +301,25 @@ fn joinable(tokens: &[TokenTree]) -> Option<(String, String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_nested_too_deep_is_refused_before_parsing() {
+        // Parsed, this would overflow the stack and abort the process.
+        let src = format!(
+            "diesel::table! {{\n    users (id) {}{} }}\n",
+            "{".repeat(20_000),
+            "}".repeat(20_000)
+        );
+        let error = parse(&src, "src/schema.rs").unwrap_err();
+        assert_eq!(error.code, "rust-unparsed");
+        assert!(
+            error.message.contains("nests deeper than 512 levels"),
+            "{}",
+            error.message
+        );
+        assert_eq!(error.file.as_deref(), Some("src/schema.rs"));
+        assert_eq!(error.line, Some(2));
+    }
 
     #[test]
     fn reads_tables_keys_and_joins() {

@@ -62,30 +62,13 @@ pub fn guarded(shown: &str, read: impl FnOnce() -> FileFacts) -> FileFacts {
 /// `rust-unparsed` diagnostic and no module content. Call it inside
 /// [`guarded`], which frees the spans the parse records.
 pub fn parse_source(shown: &str, text: &str) -> Result<syn::File, FileFacts> {
-    if let Some(offset) = nesting::too_deep(text, nesting::MAX_NESTING) {
-        let before = &text.as_bytes()[..offset];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
-        let column = text[line_start..offset].chars().count() + 1;
+    if let Some((line, column)) = nesting::too_deep_at(text) {
         return Err(FileFacts::one_module_with(
-            Diagnostic::warning(
-                "rust-unparsed",
-                format!(
-                    "cannot parse {shown} as Rust: it nests deeper than {} levels",
-                    nesting::MAX_NESTING
+            Diagnostic::warning("rust-unparsed", nesting::too_deep_message(shown))
+                .at(shown, line, column)
+                .with_help(
+                    "the rest of the code is still read; this file's modules and accesses are missing",
                 ),
-            )
-            .at(
-                shown,
-                u32::try_from(line).unwrap_or(u32::MAX),
-                u32::try_from(column).unwrap_or(u32::MAX),
-            )
-            .with_help(
-                "the rest of the code is still read; this file's modules and accesses are missing",
-            ),
         ));
     }
     syn::parse_file(text).map_err(|e| {

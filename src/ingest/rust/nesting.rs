@@ -23,6 +23,29 @@ pub const MAX_NESTING: usize = 512;
 /// an operand) weigh as much as one level of nesting.
 pub const CHAIN_LINKS_PER_LEVEL: usize = 32;
 
+/// Where `text` first nests deeper than [`MAX_NESTING`] levels (or chains
+/// too long), as a 1-based line and column, for a diagnostic; `None` when
+/// it can be parsed without fear for the stack.
+pub fn too_deep_at(text: &str) -> Option<(u32, u32)> {
+    let offset = too_deep(text, MAX_NESTING)?;
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = text[line_start..offset].chars().count() + 1;
+    Some((
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(column).unwrap_or(u32::MAX),
+    ))
+}
+
+/// What to say of a file [`too_deep_at`] refuses, shown as `shown`.
+pub fn too_deep_message(shown: &str) -> String {
+    format!("cannot parse {shown} as Rust: it nests deeper than {MAX_NESTING} levels")
+}
+
 /// Where `text` first nests deeper than `limit` levels, or chains longer
 /// than `limit` × [`CHAIN_LINKS_PER_LEVEL`] links, as a byte offset.
 pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
