@@ -48,12 +48,15 @@ pub fn bookkeeping_tool(table: &str) -> Option<&'static str> {
 /// Whether `table` matches an exclusion pattern: `*` stands for any run of
 /// characters, `?` for one. A pattern without a `.` also matches the bare
 /// name of a table in a schema (`audit_*` matches `ops.audit_log`).
-pub fn excluded_by<'p>(table: &str, patterns: &'p [String]) -> Option<&'p str> {
+pub fn excluded_by<'p, P: std::borrow::Borrow<str>>(
+    table: &str,
+    patterns: &'p [P],
+) -> Option<&'p str> {
     let bare = table.rsplit_once('.').map_or(table, |(_, t)| t);
     patterns
         .iter()
+        .map(|p| p.borrow())
         .find(|p| glob_match(p, table) || (!p.contains('.') && glob_match(p, bare)))
-        .map(String::as_str)
 }
 
 /// Glob matching with `*` and `?` over characters, iterative with one

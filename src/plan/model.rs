@@ -178,7 +178,7 @@ impl Plan {
     pub fn unplaced_reason(&self, table: &str) -> Option<UnplacedReason> {
         if self.monolith.tables.iter().any(|t| t.get_ref() == table) {
             Some(UnplacedReason::Monolith)
-        } else if crate::analysis::excluded_by(table, &self.exclude_patterns()).is_some() {
+        } else if crate::analysis::excluded_by(table, &self.monolith.exclude).is_some() {
             Some(UnplacedReason::Excluded)
         } else if crate::analysis::bookkeeping_tool(table).is_some() {
             Some(UnplacedReason::Bookkeeping)
