@@ -8,7 +8,7 @@ use super::facts::{
     ChildModule, DirectAccess, Event, FileFacts, FnFact, FnKind, ImplFact, MacroCall, ModuleFacts,
     Recv, Segs, SqlText, TypeFact, UseFact,
 };
-use super::modules::child_file;
+use super::modules::ChildDirs;
 use super::names::TableIndex;
 use super::nesting;
 use super::sql_tables;
@@ -20,7 +20,7 @@ use super::syntax::{
 use crate::model::{AccessMode, Diagnostic};
 use proc_macro2::{TokenStream, TokenTree};
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
@@ -40,27 +40,28 @@ pub struct FileContext<'a> {
     pub mod_rs: bool,
 }
 
-/// Runs `read` on one file's text, guarded: a bug on one odd file must not
-/// take the whole analysis down, and the file's spans are freed afterwards.
-pub fn guarded(shown: &str, read: impl FnOnce() -> FileFacts) -> FileFacts {
-    let facts = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
-        FileFacts::one_module_with(
+/// Runs `read` on one file, guarded: a bug on one odd file must not take
+/// the whole analysis down. The spans the file's parse recorded stay in the
+/// thread's source map until the caller frees them
+/// (`proc_macro2::extra::invalidate_current_thread_spans`).
+pub fn guarded<T>(
+    shown: &str,
+    read: impl FnOnce() -> Result<T, FileFacts>,
+) -> Result<T, FileFacts> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|_| {
+        Err(FileFacts::one_module_with(
             Diagnostic::warning(
                 "rust-unparsed",
                 format!("{shown} could not be analyzed (internal error)"),
             )
             .in_file(shown),
-        )
-    });
-    // Spans of this file are no longer needed: free the thread's source map
-    // so memory stays flat however many files a thread parses.
-    proc_macro2::extra::invalidate_current_thread_spans();
-    facts
+        ))
+    })
 }
 
 /// Parses `text`; an unparsable file gives its facts at once: a
 /// `rust-unparsed` diagnostic and no module content. Call it inside
-/// [`guarded`], which frees the spans the parse records.
+/// [`guarded`].
 pub fn parse_source(shown: &str, text: &str) -> Result<syn::File, FileFacts> {
     if let Some((line, column)) = nesting::too_deep_at(text) {
         return Err(FileFacts::one_module_with(
@@ -284,9 +285,8 @@ struct Extractor<'c> {
     /// Inside the argument of a diesel write (`insert_into(…)`).
     diesel_write: u32,
     uses_diesel: bool,
-    /// Where plain `mod x;` of the file's own module look.
-    child_base: PathBuf,
-    file_dir: PathBuf,
+    /// Where the file's `mod x;` look for their files.
+    dirs: ChildDirs,
     macro_depth: u32,
     /// Reused for names that are looked at and rarely kept (see [`ident_in`]).
     scratch: String,
@@ -295,17 +295,6 @@ struct Extractor<'c> {
 impl<'c> Extractor<'c> {
     fn new(ctx: &'c FileContext<'c>) -> Self {
         let modules = Vec::with_capacity(4);
-        let file_dir = ctx.file.parent().unwrap_or(Path::new("")).to_path_buf();
-        let child_base = if ctx.mod_rs {
-            file_dir.clone()
-        } else {
-            let stem = ctx
-                .file
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            file_dir.join(stem)
-        };
         Extractor {
             ctx,
             modules,
@@ -314,8 +303,7 @@ impl<'c> Extractor<'c> {
             impl_stack: Vec::new(),
             diesel_write: 0,
             uses_diesel: false,
-            child_base,
-            file_dir,
+            dirs: ChildDirs::of(ctx.file, ctx.mod_rs),
             macro_depth: 0,
             scratch: String::new(),
         }
@@ -676,36 +664,7 @@ impl<'c> Extractor<'c> {
             self.leave_module();
             return;
         }
-        let path_attr = m.attrs.iter().find_map(|a| match &a.meta {
-            Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
-                Expr::Lit(ExprLit {
-                    lit: Lit::Str(s), ..
-                }) => Some(s.value()),
-                _ => None,
-            },
-            _ => None,
-        });
-        let mut base = self.child_base.clone();
-        for part in &rel {
-            base.push(part);
-        }
-        let (file, mod_rs) = match path_attr {
-            // `#[path]` is relative to the file's directory at the top level,
-            // to the inline modules' directory inside them.
-            Some(p) => {
-                let dir = if rel.is_empty() {
-                    &self.file_dir
-                } else {
-                    &base
-                };
-                let file = dir.join(p);
-                (file.is_file().then_some(file), true)
-            }
-            None => match child_file(&base, &name) {
-                Some((file, mod_rs)) => (Some(file), mod_rs),
-                None => (None, false),
-            },
-        };
+        let (file, mod_rs) = self.dirs.locate(m, &name, &rel);
         let line = line_of(m.ident.span());
         self.module().facts.children.push(ChildModule {
             name,

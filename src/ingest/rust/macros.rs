@@ -7,7 +7,7 @@
 
 use super::extract::{extract_items, FileContext};
 use super::facts::{Event, FnKind, MacroCall, ModuleFacts};
-use super::modules::ModuleRecord;
+use super::modules::{free_spans_unless_waiting, ModuleRecord};
 use super::names::TableIndex;
 use crate::model::Diagnostic;
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
@@ -710,7 +710,7 @@ pub fn expand_all(
                 }
             }
             drop(cache);
-            proc_macro2::extra::invalidate_current_thread_spans();
+            free_spans_unless_waiting();
             (out, diagnostics)
         })
         .collect();

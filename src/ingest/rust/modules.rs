@@ -3,20 +3,25 @@
 //! that includes it.
 //!
 //! Reading runs in two passes. The first reads every file on all cores, a
-//! file as soon as the file declaring it has been read, so one big file
+//! file as soon as the file declaring it has been parsed, so one big file
 //! (a diesel `schema.rs` of 40,000 lines) never leaves a core idle while
-//! the rest of its depth waits. The second walks the trees depth by depth,
-//! as the modules are numbered, taking each file's facts from the first:
-//! the numbering and parents do not depend on which file finished first.
+//! the rest of its depth waits, and parsing goes on while the schema still
+//! loads: a file parsed before the schema is there waits, parsed, on its
+//! thread. The second walks the trees depth by depth, as the modules are
+//! numbered, taking each file's facts from the first: the numbering and
+//! parents do not depend on which file finished first.
 
 use super::extract::{extract_syntax, guarded, parse_source, FileContext};
 use super::facts::{FileFacts, ModuleFacts};
-use super::gate::SchemaGate;
+use super::gate::{SchemaGate, SchemaView};
+use super::syntax::{ident_str, is_test_only};
 use super::workspace::{relative, Workspace};
 use crate::model::Diagnostic;
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use syn::{Expr, ExprLit, Item, ItemMod, Lit, Meta};
 
 /// Where `mod name;` lives, looking in `base`: `name.rs` (a file that does
 /// not own its directory) or `name/mod.rs` (one that does).
@@ -27,6 +32,111 @@ pub fn child_file(base: &Path, name: &str) -> Option<(PathBuf, bool)> {
     }
     let nested = base.join(name).join("mod.rs");
     nested.is_file().then_some((nested, true))
+}
+
+/// Where the `mod x;` of one file look for their files.
+#[derive(Debug)]
+pub struct ChildDirs {
+    /// The file's directory: where a top-level `#[path]` starts.
+    file_dir: PathBuf,
+    /// Where a plain `mod x;` of the file's own module looks: the file's
+    /// directory when it owns it (crate root, `mod.rs`, `#[path]`), else a
+    /// folder named after the file.
+    child_base: PathBuf,
+}
+
+impl ChildDirs {
+    pub fn of(file: &Path, mod_rs: bool) -> Self {
+        let file_dir = file.parent().unwrap_or(Path::new("")).to_path_buf();
+        let child_base = if mod_rs {
+            file_dir.clone()
+        } else {
+            let stem = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            file_dir.join(stem)
+        };
+        ChildDirs {
+            file_dir,
+            child_base,
+        }
+    }
+
+    /// The file of `mod name;` declared inside the file's inline modules
+    /// `rel` (empty at the top), and whether it owns its directory.
+    pub fn locate(&self, m: &ItemMod, name: &str, rel: &[String]) -> (Option<PathBuf>, bool) {
+        let mut base = self.child_base.clone();
+        for part in rel {
+            base.push(part);
+        }
+        match path_attr(m) {
+            // `#[path]` is relative to the file's directory at the top level,
+            // to the inline modules' directory inside them.
+            Some(p) => {
+                let dir = if rel.is_empty() {
+                    &self.file_dir
+                } else {
+                    &base
+                };
+                let file = dir.join(p);
+                (file.is_file().then_some(file), true)
+            }
+            None => match child_file(&base, name) {
+                Some((file, mod_rs)) => (Some(file), mod_rs),
+                None => (None, false),
+            },
+        }
+    }
+
+    /// The files of the modules `items` declare, as extraction lists them
+    /// (inline modules followed, test-only ones left out), found without
+    /// the schema so that reading them can start before it is loaded.
+    pub fn declared_files(&self, items: &[Item]) -> Vec<(PathBuf, bool)> {
+        let mut found = Vec::new();
+        self.collect_declared(items, &mut Vec::new(), &mut found);
+        found
+    }
+
+    fn collect_declared(
+        &self,
+        items: &[Item],
+        rel: &mut Vec<String>,
+        found: &mut Vec<(PathBuf, bool)>,
+    ) {
+        for item in items {
+            let Item::Mod(m) = item else { continue };
+            if is_test_only(&m.attrs) {
+                continue;
+            }
+            let name = ident_str(&m.ident);
+            match &m.content {
+                Some((_, inner)) => {
+                    rel.push(name);
+                    self.collect_declared(inner, rel, found);
+                    rel.pop();
+                }
+                None => {
+                    if let (Some(file), mod_rs) = self.locate(m, &name, rel) {
+                        found.push((file, mod_rs));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The string of a module's `#[path = "…"]`.
+fn path_attr(m: &ItemMod) -> Option<String> {
+    m.attrs.iter().find_map(|a| match &a.meta {
+        Meta::NameValue(nv) if nv.path.is_ident("path") => match &nv.value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 /// One module of the tree with what its file said about it.
@@ -62,31 +172,69 @@ fn read_source(path: &Path, shown: &str) -> Result<String, Diagnostic> {
     })
 }
 
-/// Reads and parses one file, then waits for the schema to match what the
-/// file names against it.
+/// Reads and parses one file; an unreadable or unparsable one gives its
+/// facts at once.
+fn parse_file(path: &Path, shown: &str) -> Result<syn::File, FileFacts> {
+    let text = read_source(path, shown).map_err(FileFacts::one_module_with)?;
+    guarded(shown, || parse_source(shown, &text))
+}
+
+/// Matches what a parsed file names against the schema; with no schema
+/// (it could not be loaded) the file gives an empty module.
+fn extract_file(
+    view: Option<&SchemaView>,
+    path: &Path,
+    mod_rs: bool,
+    shown: &str,
+    file: &syn::File,
+) -> FileFacts {
+    let Some(view) = view else {
+        return FileFacts::one_empty_module();
+    };
+    let ctx = FileContext {
+        tables: &view.tables,
+        file: path,
+        shown,
+        mod_rs,
+    };
+    guarded(shown, || Ok(extract_syntax(&ctx, file))).unwrap_or_else(|facts| facts)
+}
+
+/// Reads, parses and extracts one file at once, waiting for the schema.
 fn read_file(path: &Path, mod_rs: bool, root: &Path, gate: &SchemaGate) -> (String, FileFacts) {
     let shown = relative(path, root);
-    let text = match read_source(path, &shown) {
-        Ok(text) => text,
-        Err(d) => return (shown, FileFacts::one_module_with(d)),
+    let facts = match parse_file(path, &shown) {
+        Ok(file) => extract_file(gate.wait().as_deref(), path, mod_rs, &shown, &file),
+        Err(facts) => facts,
     };
-    let facts = guarded(&shown, || {
-        let file = match parse_source(&shown, &text) {
-            Ok(file) => file,
-            Err(facts) => return facts,
-        };
-        let Some(view) = gate.wait() else {
-            return FileFacts::one_empty_module();
-        };
-        let ctx = FileContext {
-            tables: &view.tables,
-            file: path,
-            shown: &shown,
-            mod_rs,
-        };
-        extract_syntax(&ctx, &file)
-    });
+    free_spans_unless_waiting();
     (shown, facts)
+}
+
+/// A file parsed while the schema was still loading. Syntax trees cannot
+/// move between threads, and their spans live in the parsing thread's
+/// source map: it waits on that thread until the schema is there.
+struct Parsed {
+    /// The first pass that parsed it: threads of the global pool may serve
+    /// two analyses at once.
+    pass: usize,
+    key: FileKey,
+    shown: String,
+    file: syn::File,
+}
+
+thread_local! {
+    /// The files this thread parsed that wait for the schema.
+    static WAITING: RefCell<Vec<Parsed>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Frees the thread's source map, where each parse records its file for
+/// spans, so memory stays flat however many files a thread parses; kept
+/// while a parsed file waits on this thread, whose spans it still holds.
+pub fn free_spans_unless_waiting() {
+    if WAITING.with(|w| w.borrow().is_empty()) {
+        proc_macro2::extra::invalidate_current_thread_spans();
+    }
 }
 
 /// A file read for one crate, as its parent declared it: the crate, the
@@ -103,19 +251,24 @@ struct FirstPass<'a> {
 }
 
 impl<'a> FirstPass<'a> {
-    fn run(workspace: &Workspace, root: &'a Path, gate: &'a SchemaGate) -> Self {
-        let pass = FirstPass {
+    fn new(root: &'a Path, gate: &'a SchemaGate) -> Self {
+        FirstPass {
             root,
             gate,
             claimed: Mutex::new(FxHashSet::default()),
             read: Mutex::new(FxHashMap::default()),
-        };
+        }
+    }
+
+    /// Reads every file of the workspace's module trees into `read`.
+    fn read_all(&self, workspace: &Workspace) {
         rayon::scope(|scope| {
             for (i, krate) in workspace.crates.iter().enumerate() {
-                pass.claim(scope, (i, krate.root_file.clone(), true));
+                self.claim(scope, (i, krate.root_file.clone(), true));
             }
         });
-        pass
+        // Files parsed before the schema came still wait on their threads.
+        rayon::broadcast(|_| self.extract_waiting());
     }
 
     /// Reads `key` on some core unless it was claimed before.
@@ -126,16 +279,63 @@ impl<'a> FirstPass<'a> {
         }
     }
 
+    /// Parses one file and claims the files it declares; its facts come
+    /// at once when the schema is there, later on this thread otherwise.
     fn read_one<'s>(&'s self, scope: &rayon::Scope<'s>, key: FileKey) {
-        let (shown, facts) = read_file(&key.1, key.2, self.root, self.gate);
-        for module in &facts.modules {
-            for child in &module.children {
-                if let Some(file) = &child.file {
-                    self.claim(scope, (key.0, file.clone(), child.mod_rs));
+        let shown = relative(&key.1, self.root);
+        match parse_file(&key.1, &shown) {
+            Ok(file) => {
+                let dirs = ChildDirs::of(&key.1, key.2);
+                for (child, mod_rs) in dirs.declared_files(&file.items) {
+                    self.claim(scope, (key.0, child, mod_rs));
                 }
+                let pass = self.id();
+                WAITING.with(|w| {
+                    w.borrow_mut().push(Parsed {
+                        pass,
+                        key,
+                        shown,
+                        file,
+                    });
+                });
+            }
+            Err(facts) => {
+                lock(&self.read).insert(key, (shown, facts));
             }
         }
-        lock(&self.read).insert(key, (shown, facts));
+        if self.gate.is_settled() {
+            self.extract_waiting();
+        }
+    }
+
+    /// Extracts the facts of the files waiting on this thread, waiting for
+    /// the schema if need be, and frees the thread's spans.
+    fn extract_waiting(&self) {
+        let pass = self.id();
+        let mine: Vec<Parsed> = WAITING.with(|w| {
+            let mut w = w.borrow_mut();
+            let (mine, others) = std::mem::take(&mut *w)
+                .into_iter()
+                .partition(|p| p.pass == pass);
+            *w = others;
+            mine
+        });
+        if !mine.is_empty() {
+            let view = self.gate.wait();
+            for Parsed {
+                key, shown, file, ..
+            } in mine
+            {
+                let facts = extract_file(view.as_deref(), &key.1, key.2, &shown, &file);
+                lock(&self.read).insert(key, (shown, facts));
+            }
+        }
+        free_spans_unless_waiting();
+    }
+
+    /// Tells this pass's waiting files from another's while it runs.
+    fn id(&self) -> usize {
+        std::ptr::from_ref(self) as usize
     }
 }
 
@@ -154,7 +354,9 @@ pub fn read_tree(
     root: &Path,
     gate: &SchemaGate,
 ) -> (Vec<ModuleRecord>, Vec<Diagnostic>) {
-    let mut read = FirstPass::run(workspace, root, gate)
+    let pass = FirstPass::new(root, gate);
+    pass.read_all(workspace);
+    let mut read = pass
         .read
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -244,7 +446,90 @@ pub fn read_tree(
 
 #[cfg(test)]
 mod tests {
-    use super::read_source;
+    use super::{lock, read_source, FirstPass};
+    use crate::ingest::rust::gate::SchemaGate;
+    use crate::ingest::rust::workspace::read_workspace;
+    use crate::ingest::sql::ingest_text;
+    use std::time::{Duration, Instant};
+
+    /// A crate whose module tree is four files deep, with a module inside
+    /// an inline one and a test-only module that is not read.
+    fn deep_crate(root: &std::path::Path) {
+        let files = [
+            ("Cargo.toml", "[package]\nname = \"shop\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+            ("src/lib.rs", "pub mod orders;\nmod api {\n    pub mod routes;\n}\n#[cfg(test)]\nmod tests;\n"),
+            ("src/orders.rs", "pub mod store;\n"),
+            ("src/orders/store.rs", "pub mod model;\n"),
+            (
+                "src/orders/store/model.rs",
+                "#[derive(Queryable)]\n#[diesel(table_name = orders)]\npub struct Order {\n    pub id: i64,\n}\n",
+            ),
+            ("src/api/routes.rs", "pub fn list() {}\n"),
+            ("src/tests.rs", "fn helper() {}\n"),
+        ];
+        for (path, text) in files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_whole_tree_is_parsed_while_the_schema_loads_and_matched_once_it_is_there() {
+        let dir = tempfile::tempdir().unwrap();
+        deep_crate(dir.path());
+        let workspace = read_workspace(dir.path());
+        let gate = SchemaGate::pending();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let pass = FirstPass::new(dir.path(), &gate);
+        let (claimed, matched) = std::thread::scope(|scope| {
+            let reader = scope.spawn(|| pool.install(|| pass.read_all(&workspace)));
+            // Each file is claimed once the file declaring it was parsed:
+            // the deepest one only after three parses, with no schema yet.
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while lock(&pass.claimed).len() < 5 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let seen = (lock(&pass.claimed).len(), lock(&pass.read).len());
+            let schema = ingest_text(
+                "schema.sql",
+                "CREATE TABLE orders (id bigint PRIMARY KEY);",
+                None,
+            )
+            .schema;
+            gate.open(&schema);
+            reader.join().unwrap();
+            seen
+        });
+        assert_eq!(claimed, 5, "files claimed before the schema came");
+        assert_eq!(matched, 0, "files matched before the schema came");
+        let read = pass.read.into_inner().unwrap();
+        let mut shown: Vec<&str> = read.values().map(|(shown, _)| shown.as_str()).collect();
+        shown.sort_unstable();
+        assert_eq!(
+            shown,
+            [
+                "src/api/routes.rs",
+                "src/lib.rs",
+                "src/orders.rs",
+                "src/orders/store.rs",
+                "src/orders/store/model.rs"
+            ]
+        );
+        // The model parsed before the schema came was matched against it.
+        let (_, model) = read
+            .values()
+            .find(|(shown, _)| shown == "src/orders/store/model.rs")
+            .unwrap();
+        let order = &model.modules[0].types[0];
+        assert_eq!(
+            (order.name.as_str(), order.diesel_table.as_deref()),
+            ("Order", Some("orders"))
+        );
+    }
 
     #[test]
     fn sources_lose_a_byte_order_mark_and_must_be_utf8() {
