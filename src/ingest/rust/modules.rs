@@ -20,6 +20,7 @@ use crate::model::Diagnostic;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use syn::{Expr, ExprLit, Item, ItemMod, Lit, Meta};
 
@@ -172,11 +173,12 @@ fn read_source(path: &Path, shown: &str) -> Result<String, Diagnostic> {
     })
 }
 
-/// Reads and parses one file; an unreadable or unparsable one gives its
-/// facts at once.
-fn parse_file(path: &Path, shown: &str) -> Result<syn::File, FileFacts> {
+/// Reads and parses one file, giving its tree and the length of its text;
+/// an unreadable or unparsable one gives its facts at once.
+fn parse_file(path: &Path, shown: &str) -> Result<(syn::File, usize), FileFacts> {
     let text = read_source(path, shown).map_err(FileFacts::one_module_with)?;
-    guarded(shown, || parse_source(shown, &text))
+    let file = guarded(shown, || parse_source(shown, &text))?;
+    Ok((file, text.len()))
 }
 
 /// Matches what a parsed file names against the schema; with no schema
@@ -204,7 +206,7 @@ fn extract_file(
 fn read_file(path: &Path, mod_rs: bool, root: &Path, gate: &SchemaGate) -> (String, FileFacts) {
     let shown = relative(path, root);
     let facts = match parse_file(path, &shown) {
-        Ok(file) => extract_file(gate.wait().as_deref(), path, mod_rs, &shown, &file),
+        Ok((file, _)) => extract_file(gate.wait().as_deref(), path, mod_rs, &shown, &file),
         Err(facts) => facts,
     };
     free_spans_unless_waiting();
@@ -221,7 +223,14 @@ struct Parsed {
     key: FileKey,
     shown: String,
     file: syn::File,
+    /// The length of its text, counted in [`FirstPass::waiting_bytes`].
+    text_len: usize,
 }
+
+/// How much source may wait, parsed, for the schema, in all: a syntax tree
+/// takes many times its text, and a live schema can take seconds to load,
+/// time enough to parse a large monolith whole. Past it, readers wait.
+const MAX_WAITING_BYTES: usize = 16 << 20;
 
 thread_local! {
     /// The files this thread parsed that wait for the schema.
@@ -248,6 +257,10 @@ struct FirstPass<'a> {
     gate: &'a SchemaGate,
     claimed: Mutex<FxHashSet<FileKey>>,
     read: Mutex<FxHashMap<FileKey, (String, FileFacts)>>,
+    /// The text length of the files parsed that wait for the schema.
+    waiting_bytes: AtomicUsize,
+    /// Past this many, readers wait for the schema ([`MAX_WAITING_BYTES`]).
+    max_waiting_bytes: usize,
 }
 
 impl<'a> FirstPass<'a> {
@@ -257,6 +270,8 @@ impl<'a> FirstPass<'a> {
             gate,
             claimed: Mutex::new(FxHashSet::default()),
             read: Mutex::new(FxHashMap::default()),
+            waiting_bytes: AtomicUsize::new(0),
+            max_waiting_bytes: MAX_WAITING_BYTES,
         }
     }
 
@@ -284,11 +299,12 @@ impl<'a> FirstPass<'a> {
     fn read_one<'s>(&'s self, scope: &rayon::Scope<'s>, key: FileKey) {
         let shown = relative(&key.1, self.root);
         match parse_file(&key.1, &shown) {
-            Ok(file) => {
+            Ok((file, text_len)) => {
                 let dirs = ChildDirs::of(&key.1, key.2);
                 for (child, mod_rs) in dirs.declared_files(&file.items) {
                     self.claim(scope, (key.0, child, mod_rs));
                 }
+                self.waiting_bytes.fetch_add(text_len, Ordering::Relaxed);
                 let pass = self.id();
                 WAITING.with(|w| {
                     w.borrow_mut().push(Parsed {
@@ -296,6 +312,7 @@ impl<'a> FirstPass<'a> {
                         key,
                         shown,
                         file,
+                        text_len,
                     });
                 });
             }
@@ -303,7 +320,9 @@ impl<'a> FirstPass<'a> {
                 lock(&self.read).insert(key, (shown, facts));
             }
         }
-        if self.gate.is_settled() {
+        if self.gate.is_settled()
+            || self.waiting_bytes.load(Ordering::Relaxed) > self.max_waiting_bytes
+        {
             self.extract_waiting();
         }
     }
@@ -323,10 +342,16 @@ impl<'a> FirstPass<'a> {
         if !mine.is_empty() {
             let view = self.gate.wait();
             for Parsed {
-                key, shown, file, ..
+                key,
+                shown,
+                file,
+                text_len,
+                ..
             } in mine
             {
                 let facts = extract_file(view.as_deref(), &key.1, key.2, &shown, &file);
+                drop(file);
+                self.waiting_bytes.fetch_sub(text_len, Ordering::Relaxed);
                 lock(&self.read).insert(key, (shown, facts));
             }
         }
@@ -474,23 +499,25 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_whole_tree_is_parsed_while_the_schema_loads_and_matched_once_it_is_there() {
-        let dir = tempfile::tempdir().unwrap();
-        deep_crate(dir.path());
-        let workspace = read_workspace(dir.path());
-        let gate = SchemaGate::pending();
+    /// Runs `pass` over `root` with the schema still loading: waits until
+    /// `expected` files are claimed (at most `patience`), notes how many
+    /// were claimed and matched, then lets the schema in and finishes.
+    fn read_while_loading(
+        pass: &FirstPass<'_>,
+        gate: &SchemaGate,
+        root: &std::path::Path,
+        expected: usize,
+        patience: Duration,
+    ) -> (usize, usize) {
+        let workspace = read_workspace(root);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(2)
             .build()
             .unwrap();
-        let pass = FirstPass::new(dir.path(), &gate);
-        let (claimed, matched) = std::thread::scope(|scope| {
+        std::thread::scope(|scope| {
             let reader = scope.spawn(|| pool.install(|| pass.read_all(&workspace)));
-            // Each file is claimed once the file declaring it was parsed:
-            // the deepest one only after three parses, with no schema yet.
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while lock(&pass.claimed).len() < 5 && Instant::now() < deadline {
+            let deadline = Instant::now() + patience;
+            while lock(&pass.claimed).len() < expected && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(5));
             }
             let seen = (lock(&pass.claimed).len(), lock(&pass.read).len());
@@ -503,7 +530,19 @@ mod tests {
             gate.open(&schema);
             reader.join().unwrap();
             seen
-        });
+        })
+    }
+
+    #[test]
+    fn the_whole_tree_is_parsed_while_the_schema_loads_and_matched_once_it_is_there() {
+        let dir = tempfile::tempdir().unwrap();
+        deep_crate(dir.path());
+        let gate = SchemaGate::pending();
+        let pass = FirstPass::new(dir.path(), &gate);
+        // Each file is claimed once the file declaring it was parsed: the
+        // deepest one only after three parses, with no schema yet.
+        let (claimed, matched) =
+            read_while_loading(&pass, &gate, dir.path(), 5, Duration::from_secs(30));
         assert_eq!(claimed, 5, "files claimed before the schema came");
         assert_eq!(matched, 0, "files matched before the schema came");
         let read = pass.read.into_inner().unwrap();
@@ -529,6 +568,26 @@ mod tests {
             (order.name.as_str(), order.diesel_table.as_deref()),
             ("Order", Some("orders"))
         );
+    }
+
+    #[test]
+    fn parsing_stops_for_the_schema_once_enough_source_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        deep_crate(dir.path());
+        let gate = SchemaGate::pending();
+        let mut pass = FirstPass::new(dir.path(), &gate);
+        // Any parsed file is too much: each reader then waits with its first.
+        pass.max_waiting_bytes = 0;
+        let (claimed, matched) =
+            read_while_loading(&pass, &gate, dir.path(), 5, Duration::from_secs(1));
+        assert!(claimed < 5, "{claimed} files claimed past the bound");
+        assert_eq!(matched, 0);
+        assert_eq!(
+            pass.read.into_inner().unwrap().len(),
+            5,
+            "every file is read once the schema came"
+        );
+        assert_eq!(pass.waiting_bytes.into_inner(), 0);
     }
 
     #[test]
