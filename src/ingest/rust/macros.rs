@@ -9,6 +9,7 @@ use super::extract::{extract_items, FileContext};
 use super::facts::{Event, FnKind, MacroCall, ModuleFacts};
 use super::modules::{free_spans_unless_waiting, ModuleRecord};
 use super::names::TableIndex;
+use super::nesting::{too_deep, MAX_NESTING};
 use crate::model::Diagnostic;
 use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use rayon::prelude::*;
@@ -33,6 +34,8 @@ struct Budget {
     expansions: usize,
     tokens: usize,
     exhausted: bool,
+    /// An expansion nested deeper than a file may: it was not read.
+    too_deep: bool,
 }
 
 impl Default for Budget {
@@ -41,6 +44,7 @@ impl Default for Budget {
             expansions: MAX_EXPANSIONS,
             tokens: MAX_TOKENS,
             exhausted: false,
+            too_deep: false,
         }
     }
 }
@@ -531,7 +535,15 @@ impl Definitions<'_> {
             budget.exhausted = true;
             return None;
         }
-        expansion
+        let expansion = expansion?;
+        // A body and its arguments each pass the file's nesting check, but
+        // together (and nested expansions more so) they can nest deeper
+        // than the parser's stack allows: measured as a file would be.
+        if too_deep(&expansion.to_string(), MAX_NESTING).is_some() {
+            budget.too_deep = true;
+            return None;
+        }
+        Some(expansion)
     }
 }
 
@@ -618,7 +630,8 @@ fn worth_expanding(text: &str) -> bool {
 /// Expands every recorded item-position call of a workspace macro and adds
 /// what the expansions define to their modules. A call whose expansions
 /// grow past [`MAX_EXPANSIONS`] or [`MAX_TOKENS`] keeps what was expanded
-/// until then, with a warning.
+/// until then, with a warning; an expansion nesting deeper than
+/// [`MAX_NESTING`] is not read, with a warning.
 pub fn expand_all(
     records: &mut [ModuleRecord],
     root: &Path,
@@ -705,6 +718,9 @@ pub fn expand_all(
                 if budget.exhausted {
                     diagnostics.push(cut_expansion(&call.name).at(file.as_str(), call.line, 1));
                 }
+                if budget.too_deep {
+                    diagnostics.push(deep_expansion(&call.name).at(file.as_str(), call.line, 1));
+                }
                 if let Some(facts) = facts {
                     out.push((facts, call.line));
                 }
@@ -733,6 +749,15 @@ fn cut_expansion(name: &str) -> Diagnostic {
         ),
     )
     .with_help("functions the rest of the expansion would define are missing, and so are calls to them")
+}
+
+/// The warning for a call whose expansion nests too deep to be parsed.
+fn deep_expansion(name: &str) -> Diagnostic {
+    Diagnostic::warning(
+        "rust-macro-too-deep",
+        format!("expanding `{name}!` nests deeper than {MAX_NESTING} levels; that expansion is not read"),
+    )
+    .with_help("functions the expansion would define are missing, and so are calls to them")
 }
 
 #[cfg(test)]
@@ -781,6 +806,49 @@ mod tests {
         assert_eq!(diagnostics[0].line, Some(2));
         let fns = records[0].facts.fns.len();
         assert!(fns > 0 && fns <= MAX_EXPANSIONS, "{fns} functions");
+    }
+
+    fn records_calling(def: String, tokens: String) -> Vec<ModuleRecord> {
+        let facts = ModuleFacts {
+            macro_defs: vec![("m".into(), def)],
+            macro_calls: vec![MacroCall {
+                name: "m".into(),
+                self_ty: None,
+                tokens,
+                line: 7,
+            }],
+            ..ModuleFacts::default()
+        };
+        vec![ModuleRecord {
+            crate_index: 0,
+            path: Vec::new(),
+            file: "src/lib.rs".into(),
+            parent: None,
+            facts,
+        }]
+    }
+
+    #[test]
+    fn an_expansion_nesting_deeper_than_a_file_may_is_not_parsed() {
+        // Body and argument each nest 300 levels, well within a file's
+        // limit; the expansion nests 600. Parsing it on a test thread's
+        // stack would overflow.
+        let (open, close) = ("(".repeat(300), ")".repeat(300));
+        let def = format!(
+            "($x:tt) => {{ fn f() {{ diesel::insert_into(users::table); }} fn g() {{ {open} $x {close} }} }};"
+        );
+        let mut records = records_calling(def.clone(), format!("{open}{close}"));
+        let diagnostics = expand_all(&mut records, Path::new("."), &TableIndex::default());
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].code, "rust-macro-too-deep");
+        assert_eq!(diagnostics[0].line, Some(7));
+        assert!(records[0].facts.fns.is_empty());
+
+        // The same macro with a shallow argument is read.
+        let mut records = records_calling(def, "(())".into());
+        let diagnostics = expand_all(&mut records, Path::new("."), &TableIndex::default());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(records[0].facts.fns.len(), 2);
     }
 
     #[test]
