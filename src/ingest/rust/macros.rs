@@ -783,23 +783,7 @@ mod tests {
             "() => {{ fn f() {{ diesel::insert_into(users::table); }} {} }};",
             "m!(); ".repeat(30)
         );
-        let facts = ModuleFacts {
-            macro_defs: vec![("m".into(), def)],
-            macro_calls: vec![MacroCall {
-                name: "m".into(),
-                self_ty: None,
-                tokens: String::new(),
-                line: 2,
-            }],
-            ..ModuleFacts::default()
-        };
-        let mut records = vec![ModuleRecord {
-            crate_index: 0,
-            path: Vec::new(),
-            file: "src/lib.rs".into(),
-            parent: None,
-            facts,
-        }];
+        let mut records = records_calling(def, String::new(), 2);
         let diagnostics = expand_all(&mut records, Path::new("."), &TableIndex::default());
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
         assert_eq!(diagnostics[0].code, "rust-macro-too-large");
@@ -808,14 +792,15 @@ mod tests {
         assert!(fns > 0 && fns <= MAX_EXPANSIONS, "{fns} functions");
     }
 
-    fn records_calling(def: String, tokens: String) -> Vec<ModuleRecord> {
+    /// One module defining `m!` as `def` and calling it with `tokens`.
+    fn records_calling(def: String, tokens: String, line: u32) -> Vec<ModuleRecord> {
         let facts = ModuleFacts {
             macro_defs: vec![("m".into(), def)],
             macro_calls: vec![MacroCall {
                 name: "m".into(),
                 self_ty: None,
                 tokens,
-                line: 7,
+                line,
             }],
             ..ModuleFacts::default()
         };
@@ -837,7 +822,7 @@ mod tests {
         let def = format!(
             "($x:tt) => {{ fn f() {{ diesel::insert_into(users::table); }} fn g() {{ {open} $x {close} }} }};"
         );
-        let mut records = records_calling(def.clone(), format!("{open}{close}"));
+        let mut records = records_calling(def.clone(), format!("{open}{close}"), 7);
         let diagnostics = expand_all(&mut records, Path::new("."), &TableIndex::default());
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
         assert_eq!(diagnostics[0].code, "rust-macro-too-deep");
@@ -845,7 +830,7 @@ mod tests {
         assert!(records[0].facts.fns.is_empty());
 
         // The same macro with a shallow argument is read.
-        let mut records = records_calling(def, "(())".into());
+        let mut records = records_calling(def, "(())".into(), 7);
         let diagnostics = expand_all(&mut records, Path::new("."), &TableIndex::default());
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         assert_eq!(records[0].facts.fns.len(), 2);
