@@ -608,6 +608,32 @@ fn unparsable_files_are_reported_and_the_rest_is_read() {
 }
 
 #[test]
+fn doc_comments_and_test_modules_are_not_read() {
+    // The test module does not parse and a doc comment dangles at the end:
+    // neither keeps the file from being read, since carve reads neither.
+    let (cb, diagnostics) = read("test_code");
+    assert!(
+        diagnostics.iter().all(|d| d.code != "rust-unparsed"),
+        "{diagnostics:?}"
+    );
+    let store = module(&cb, "test_code::store");
+    assert_eq!(
+        summary(store),
+        vec![
+            ("customers", Read, Direct),
+            ("sessions", Read, Direct),
+            ("users", Read, Direct)
+        ]
+    );
+    // Lines are those of the file as written.
+    assert_evidence(
+        access(store, "sessions", Read),
+        "src/store.rs",
+        line("test_code", "src/store.rs", "FROM sessions"),
+    );
+}
+
+#[test]
 fn without_a_schema_every_name_in_sql_counts() {
     let empty = Schema {
         dialect: Dialect::Postgres,

@@ -209,7 +209,8 @@ pub fn rust_file(data: &[u8]) {
 
 fn read_rust(tables: &TableIndex, text: &str) {
     let shown = "src/lib.rs";
-    let Ok(file) = parse_source(shown, text) else {
+    let mut text = text.to_string();
+    let Ok(file) = parse_source(shown, &mut text) else {
         return;
     };
     let ctx = FileContext {

@@ -17,6 +17,7 @@ use super::syntax::{
     is_test_only, item_attrs, key_of, line_of, pat_binding, path_segs, peel, string_lit,
     use_starts_with,
 };
+use super::unread;
 use crate::model::{AccessMode, Diagnostic};
 use proc_macro2::{TokenStream, TokenTree};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -59,11 +60,13 @@ pub fn guarded<T>(
     })
 }
 
-/// Parses `text`; an unparsable file gives its facts at once: a
+/// Parses `text`, what carve does not read taken out first
+/// ([`unread`]); an unparsable file gives its facts at once: a
 /// `rust-unparsed` diagnostic and no module content. Call it inside
 /// [`guarded`].
-pub fn parse_source(shown: &str, text: &str) -> Result<syn::File, FileFacts> {
-    if let Some((line, column)) = nesting::too_deep_at(text) {
+pub fn parse_source(shown: &str, text: &mut String) -> Result<syn::File, FileFacts> {
+    if let Err(offset) = unread::take_out(text) {
+        let (line, column) = nesting::line_column(text, offset);
         return Err(FileFacts::one_module_with(
             Diagnostic::warning("rust-unparsed", nesting::too_deep_message(shown))
                 .at(shown, line, column)

@@ -3,8 +3,8 @@
 //!
 //! The pipeline: find the workspace's crates ([`workspace`]), read their
 //! module trees with one parse per file in parallel, while the schema may
-//! still be loading ([`gate`], [`modules`],
-//! [`extract`], the detectors in [`access`]), expand the workspace's own
+//! still be loading ([`gate`], [`modules`], what carve does not read
+//! taken out first ([`unread`]), [`extract`], the detectors in [`access`]), expand the workspace's own
 //! item macros ([`macros`]), match the SQL strings kept from every file
 //! against the schema in one parallel batch ([`access::sql_strings`]),
 //! index every name ([`resolve`]), resolve each
@@ -14,6 +14,7 @@
 pub mod access;
 pub mod assemble;
 pub mod calls;
+pub mod doc_comments;
 pub mod extract;
 pub mod facts;
 pub mod gate;
@@ -24,6 +25,8 @@ pub mod nesting;
 pub mod resolve;
 pub mod sql_tables;
 pub mod syntax;
+pub mod test_modules;
+pub mod unread;
 pub mod workspace;
 
 use crate::model::{Codebase, Diagnostic, Schema};

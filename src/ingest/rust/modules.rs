@@ -176,8 +176,8 @@ fn read_source(path: &Path, shown: &str) -> Result<String, Diagnostic> {
 /// Reads and parses one file, giving its tree and the length of its text;
 /// an unreadable or unparsable one gives its facts at once.
 fn parse_file(path: &Path, shown: &str) -> Result<(syn::File, usize), FileFacts> {
-    let text = read_source(path, shown).map_err(FileFacts::one_module_with)?;
-    let file = guarded(shown, || parse_source(shown, &text))?;
+    let mut text = read_source(path, shown).map_err(FileFacts::one_module_with)?;
+    let file = guarded(shown, || parse_source(shown, &mut text))?;
     Ok((file, text.len()))
 }
 

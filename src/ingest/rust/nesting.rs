@@ -27,7 +27,11 @@ pub const CHAIN_LINKS_PER_LEVEL: usize = 32;
 /// too long), as a 1-based line and column, for a diagnostic; `None` when
 /// it can be parsed without fear for the stack.
 pub fn too_deep_at(text: &str) -> Option<(u32, u32)> {
-    let offset = too_deep(text, MAX_NESTING)?;
+    too_deep(text, MAX_NESTING).map(|offset| line_column(text, offset))
+}
+
+/// The 1-based line and column (in characters) of byte `offset` of `text`.
+pub fn line_column(text: &str, offset: usize) -> (u32, u32) {
     let before = &text.as_bytes()[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = before
@@ -35,10 +39,10 @@ pub fn too_deep_at(text: &str) -> Option<(u32, u32)> {
         .rposition(|&b| b == b'\n')
         .map_or(0, |p| p + 1);
     let column = text[line_start..offset].chars().count() + 1;
-    Some((
+    (
         u32::try_from(line).unwrap_or(u32::MAX),
         u32::try_from(column).unwrap_or(u32::MAX),
-    ))
+    )
 }
 
 /// What to say of a file [`too_deep_at`] refuses, shown as `shown`.
@@ -49,6 +53,22 @@ pub fn too_deep_message(shown: &str) -> String {
 /// Where `text` first nests deeper than `limit` levels, or chains longer
 /// than `limit` × [`CHAIN_LINKS_PER_LEVEL`] links, as a byte offset.
 pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
+    measure(text, limit, |_| {})
+}
+
+/// A place [`measure`] passes in code, outside strings and comments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// A comment starts here (the `/` of `//` or `/*`).
+    Comment(usize),
+    /// A `#` (an attribute, most of the time) stands here.
+    Hash(usize),
+}
+
+/// [`too_deep`], telling `mark` of each comment and `#` it passes, so a
+/// caller that needs those too reads the text once. Nothing after the
+/// place it stops is told.
+pub fn measure(text: &str, limit: usize, mut mark: impl FnMut(Mark)) -> Option<usize> {
     let bytes = text.as_bytes();
     let max_chain = limit.saturating_mul(CHAIN_LINKS_PER_LEVEL);
     let mut depth = 0usize;
@@ -86,10 +106,12 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
         let next = bytes.get(i + 1).copied().unwrap_or(0);
         match b {
             b'/' if next == b'/' => {
+                mark(Mark::Comment(i));
                 i = line_end(bytes, i);
                 continue;
             }
             b'/' if next == b'*' => {
+                mark(Mark::Comment(i));
                 i = block_comment_end(bytes, i);
                 continue;
             }
@@ -207,6 +229,7 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
             }
             // Before `!` (`#![…]`, a shebang): no prefix operator.
             b'#' => {
+                mark(Mark::Hash(i));
                 i += 1;
                 after_operand = true;
             }
@@ -217,6 +240,64 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// The end (just past it) of the bracket group opening at `open`, strings,
+/// characters and comments skipped; `None` when it never closes. Brackets
+/// are counted whatever their kind: in code that parses, they pair up.
+pub fn group_end(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if is_ident_byte(b) {
+            if matches!(b, b'r' | b'b' | b'c') {
+                if let Some(end) = raw_string_at(bytes, i) {
+                    i = end;
+                    continue;
+                }
+            }
+            i = ident_end(bytes, i + 1);
+            continue;
+        }
+        let next = bytes.get(i + 1).copied().unwrap_or(0);
+        i = match b {
+            b'/' if next == b'/' => line_end(bytes, i),
+            b'/' if next == b'*' => block_comment_end(bytes, i),
+            b'"' => string_end(bytes, i + 1),
+            b'\'' => quote_end(bytes, i),
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                i + 1
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+                i + 1
+            }
+            _ => i + 1,
+        };
+    }
+    None
+}
+
+/// Past the blanks and comments starting at `i`.
+pub fn trivia_end(bytes: &[u8], mut i: usize) -> usize {
+    loop {
+        i = blanks_end(bytes, i);
+        match (bytes.get(i), bytes.get(i + 1)) {
+            (Some(b'/'), Some(b'/')) => i = line_end(bytes, i),
+            (Some(b'/'), Some(b'*')) => i = block_comment_end(bytes, i),
+            _ => return i,
+        }
+    }
+}
+
+/// Past the identifier (or keyword) starting at `i`; `i` when none does.
+pub fn word_end(bytes: &[u8], i: usize) -> usize {
+    ident_end(bytes, i)
 }
 
 /// The depth just inside the innermost open bracket.
@@ -279,10 +360,7 @@ fn starts_expression(word: &[u8]) -> bool {
 }
 
 fn line_end(bytes: &[u8], i: usize) -> usize {
-    bytes[i..]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(bytes.len(), |p| i + p)
+    memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |p| i + p)
 }
 
 /// The end of the (nesting) block comment starting at `i`.
