@@ -35,14 +35,7 @@ pub fn make_plain(text: &mut String, starts: &[usize]) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::ingest::rust::unread::take_out;
-
-    fn plain(source: &str) -> String {
-        let mut text = source.to_string();
-        take_out(&mut text).unwrap();
-        text
-    }
+    use crate::ingest::rust::unread::taken_out as plain;
 
     #[test]
     fn doc_comments_of_every_form_become_plain_ones() {

@@ -79,14 +79,7 @@ pub fn blank(text: &mut String, modules: &[Range<usize>]) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::ingest::rust::unread::take_out;
-
-    fn blanked(source: &str) -> String {
-        let mut text = source.to_string();
-        take_out(&mut text).unwrap();
-        text
-    }
+    use crate::ingest::rust::unread::taken_out as blanked;
 
     #[test]
     fn an_inline_test_module_becomes_blank_lines() {

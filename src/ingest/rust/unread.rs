@@ -31,3 +31,11 @@ pub fn take_out(text: &mut String) -> Result<(), usize> {
     test_modules::blank(text, &tests);
     Ok(())
 }
+
+/// `source` with what carve does not read taken out; for tests.
+#[cfg(test)]
+pub fn taken_out(source: &str) -> String {
+    let mut text = source.to_string();
+    take_out(&mut text).expect("not too deep");
+    text
+}
