@@ -4,8 +4,9 @@
 //! The pipeline: find the workspace's crates ([`workspace`]), read their
 //! module trees with one parse per file in parallel, while the schema may
 //! still be loading ([`gate`], [`modules`], what carve does not read
-//! taken out first ([`unread`]), [`extract`], the detectors in [`access`]), expand the workspace's own
-//! item macros ([`macros`]), match the SQL strings kept from every file
+//! taken out first ([`unread`]), [`extract`], the detectors in
+//! [`access`]), expand the workspace's own item macros ([`macros`]),
+//! match the SQL strings kept from every file
 //! against the schema in one parallel batch ([`access::sql_strings`]),
 //! index every name ([`resolve`]), resolve each
 //! function's calls and propagate table accesses along them ([`calls`]),

@@ -295,11 +295,6 @@ pub fn trivia_end(bytes: &[u8], mut i: usize) -> usize {
     }
 }
 
-/// Past the identifier (or keyword) starting at `i`; `i` when none does.
-pub fn word_end(bytes: &[u8], i: usize) -> usize {
-    ident_end(bytes, i)
-}
-
 /// The depth just inside the innermost open bracket.
 fn base(open: &[(usize, usize)]) -> usize {
     open.last().map_or(0, |&(inside, _)| inside)
@@ -322,7 +317,9 @@ fn is_ident_byte(b: u8) -> bool {
     IDENT_BYTES[usize::from(b)]
 }
 
-fn ident_end(bytes: &[u8], mut i: usize) -> usize {
+/// Past the identifier, keyword or number running from `i`; `i` when none
+/// does.
+pub fn ident_end(bytes: &[u8], mut i: usize) -> usize {
     while i < bytes.len() && is_ident_byte(bytes[i]) {
         i += 1;
     }

@@ -10,7 +10,7 @@
 //! Blanking keeps every line where it was: each character but line breaks
 //! becomes a space, so lines and columns after a test module are unchanged.
 
-use super::nesting::{group_end, trivia_end, word_end};
+use super::nesting::{group_end, ident_end, trivia_end};
 use std::ops::Range;
 
 const CFG_TEST: &[u8] = b"#[cfg(test)]";
@@ -37,7 +37,7 @@ pub fn test_module_at(bytes: &[u8], at: usize) -> Option<Range<usize>> {
         return None;
     }
     i = trivia_end(bytes, i + 3);
-    let name_end = word_end(bytes, i);
+    let name_end = ident_end(bytes, i);
     if name_end == i {
         return None;
     }
@@ -51,7 +51,7 @@ pub fn test_module_at(bytes: &[u8], at: usize) -> Option<Range<usize>> {
 /// Whether the keyword `word` stands at `i` on its own.
 fn is_word(bytes: &[u8], i: usize, word: &[u8]) -> bool {
     bytes.get(i..).is_some_and(|rest| rest.starts_with(word))
-        && word_end(bytes, i) == i + word.len()
+        && ident_end(bytes, i) == i + word.len()
 }
 
 /// Blanks `modules` (in increasing order; one inside another is blanked
